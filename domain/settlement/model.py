@@ -1,0 +1,93 @@
+"""The canonical settlement frame: one row per money amount of a report, whatever its format.
+
+Every parser (XML, Amazon Pay CSV, later others) returns a `ParsedReport`: the header beside a
+long pandas frame with exactly `FRAME_COLUMNS`. Money is integer minor units plus a currency
+column; identifiers stay strings (item codes have leading zeros, settlement ids exceed 2**53).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from domain.money import Money
+
+# Column name -> pandas dtype of the canonical frame.
+FRAME_COLUMNS: dict[str, str] = {
+    "settlement_id": "string",
+    "report_format": "string",  # "xml" | "amazon-pay-csv"
+    "transaction_kind": "string",  # one of TRANSACTION_KINDS
+    "transaction_type": "string",  # the report's own type text (Order, Capture, "Successful charge")
+    "amazon_order_id": "string",  # XML AmazonOrderID; CSV AmazonOrderReferenceId (= chargePermissionId)
+    "merchant_order_id": "string",  # the ERP document number
+    "transaction_id": "string",  # CSV AmazonTransactionId (= charge or refund id); XML the element's id
+    "merchant_reference_id": "string",  # CSV SellerReferenceId; XML MerchantAdjustmentItemID etc.
+    "posted_at": "datetime64[ns, UTC]",
+    "amount_group": "string",  # ItemPrice, ItemFees, Promotion, Other, Transaction, Fee, ...
+    "amount_type": "string",  # Principal, Shipping, Commission, TransactionAmount, ...
+    "amount_minor": "int64",
+    "currency": "string",
+    "sku": "string",
+    "item_id": "string",  # OrderItemCode / AdjustmentItem id: makes amount rows unique per item
+    "quantity": "Int64",
+    "source_line": "Int64",  # line in the source file where the amount stands (for error messages)
+}
+
+# What a row is, for matching and booking. Parsers map the report's own vocabulary onto these.
+TRANSACTION_KINDS: frozenset[str] = frozenset(
+    {
+        "order",  # XML Order, CSV Capture: money from the customer
+        "refund",  # XML Adjustment/Refund, CSV Refund
+        "chargeback",
+        "guarantee_claim",  # A-to-z Guarantee Claim
+        "transfer",  # payout to the seller's bank
+        "reserve",  # reserve withheld or released
+        "other",  # OtherTransaction, OtherFee, MiscEvent, and the newer kinds
+    }
+)
+
+# Rows that must be unique within a report.
+UNIQUE_KEY: tuple[str, ...] = (
+    "settlement_id",
+    "transaction_kind",
+    "transaction_id",
+    "merchant_order_id",
+    "amount_group",
+    "amount_type",
+    "item_id",
+)
+
+
+@dataclass(frozen=True)
+class ReportHeader:
+    """What a report says about itself, beside its rows."""
+
+    settlement_id: str
+    report_format: str
+    currency: str
+    period_start: datetime  # tz-aware UTC
+    period_end: datetime  # tz-aware UTC
+    deposit_date: datetime | None = None
+    stated_total: Money | None = None  # XML TotalAmount; the CSV states none
+
+
+@dataclass
+class ParsedReport:
+    """A parsed report: header, canonical frame, and what the parser passed over."""
+
+    header: ReportHeader
+    frame: pd.DataFrame
+    # CSV only: one row per CSV line with the stated fee columns, for the fee arithmetic check.
+    transactions: pd.DataFrame | None = None
+    skipped_elements: dict[str, int] = field(default_factory=dict)
+
+
+class ReportError(ValueError):
+    """An unreadable or unsafe report; the message is one clear line naming where and what."""
+
+
+def empty_frame() -> pd.DataFrame:
+    """A frame with the canonical columns and dtypes and no rows."""
+    return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in FRAME_COLUMNS.items()})
