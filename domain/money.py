@@ -73,8 +73,10 @@ class Money:
         decimals = minor_units(currency)
         value = _as_decimal(amount)
         exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > decimals and value != value.quantize(
-            Decimal(1).scaleb(-decimals)
+        if (
+            isinstance(exponent, int)
+            and -exponent > decimals
+            and value != value.quantize(Decimal(1).scaleb(-decimals))
         ):
             raise MoneyError(
                 f"{value} {currency} has more than {decimals} decimals; round it explicitly"

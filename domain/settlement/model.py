@@ -19,10 +19,13 @@ FRAME_COLUMNS: dict[str, str] = {
     "settlement_id": "string",
     "report_format": "string",  # "xml" | "amazon-pay-csv"
     "transaction_kind": "string",  # one of TRANSACTION_KINDS
-    "transaction_type": "string",  # the report's own type text (Order, Capture, "Successful charge")
-    "amazon_order_id": "string",  # XML AmazonOrderID; CSV AmazonOrderReferenceId (= chargePermissionId)
+    # the report's own type text (Order, Capture, "Successful charge")
+    "transaction_type": "string",
+    # XML AmazonOrderID; CSV AmazonOrderReferenceId (= chargePermissionId)
+    "amazon_order_id": "string",
     "merchant_order_id": "string",  # the ERP document number
-    "transaction_id": "string",  # CSV AmazonTransactionId (= charge or refund id); XML the element's id
+    # CSV AmazonTransactionId (= charge or refund id); XML the element's id
+    "transaction_id": "string",
     "merchant_reference_id": "string",  # CSV SellerReferenceId; XML MerchantAdjustmentItemID etc.
     "posted_at": "datetime64[ns, UTC]",
     "amount_group": "string",  # ItemPrice, ItemFees, Promotion, Other, Transaction, Fee, ...

@@ -1,0 +1,43 @@
+# The two commands: `make run` (the main job) and `make test` (the whole suite).
+# Each sets up the environment itself: uv (installed with pip when missing), the locked
+# dependencies in .venv, and the database schema.
+
+export UV_PYTHON_DOWNLOADS := never
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+
+PYTHON ?= python3.11
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup lint typecheck pytest bench clean
+
+setup: $(VENV)/.synced
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || $(PYTHON) -m pip install --user --quiet uv
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+run: setup
+	$(BIN)/python -m deployments.run
+
+test: setup lint typecheck pytest
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck:
+	$(BIN)/mypy domain adapters
+
+pytest:
+	$(BIN)/python -m pytest -q
+
+bench: setup
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

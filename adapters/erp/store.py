@@ -1,0 +1,194 @@
+"""Engine, unit of work and the document repository of the ERP store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import Session, selectinload
+
+from adapters.erp.schema import AmazonRefRow, DocumentRow, ItemRow, StatusEventRow
+from domain.documents import Customer, Document, DocumentType, Item
+from domain.money import Money
+from domain.payment_status import PaymentState, Status, Transition
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for any SQLAlchemy URL; SQLite files get their folder and foreign keys."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: object, _record: object) -> None:
+    cursor = connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class UnitOfWork:
+    """A transaction that rolls back unless `commit()` was called before the block ends."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.session: Session
+
+    def __enter__(self) -> UnitOfWork:
+        self.session = Session(self._engine, expire_on_commit=False)
+        self.documents = DocumentRepository(self.session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+
+class DuplicateDocument(ValueError):
+    """A document number that the store already holds."""
+
+
+class DocumentRepository:
+    """Documents in and out of the store, as domain objects."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, document: Document) -> None:
+        """Stage a new document (with its Amazon references); commit through the unit of work."""
+        if self._row(document.number) is not None:
+            raise DuplicateDocument(f"document {document.number} already exists")
+        row = _to_row(document)
+        self.session.add(row)
+        self.session.flush()
+        for kind, amazon_id in (
+            ("charge_permission", document.charge_permission_id),
+            ("charge", document.charge_id),
+        ):
+            if amazon_id:
+                self.session.add(AmazonRefRow(document=row, kind=kind, amazon_id=amazon_id))
+
+    def existing_numbers(self, numbers: list[str]) -> set[str]:
+        """Which of these document numbers the store already holds."""
+        found = self.session.scalars(
+            select(DocumentRow.number).where(DocumentRow.number.in_(numbers))
+        )
+        return set(found)
+
+    def get(self, number: str) -> Document | None:
+        row = self._row(number)
+        return None if row is None else _from_row(row)
+
+    def save_payment(self, number: str, document: Document, transition: Transition) -> None:
+        """Store the document's new payment state and the event that led to it."""
+        row = self._row(number)
+        if row is None:
+            raise KeyError(number)
+        state = document.payment
+        row.payment_status = state.status.value
+        row.captured_minor = state.captured.to_minor()
+        row.refunded_minor = state.refunded.to_minor()
+        row.status_reason = transition.reason or row.status_reason
+        self.session.add(
+            StatusEventRow(
+                document_id=row.id,
+                event=transition.event.value,
+                from_status=transition.before.value,
+                to_status=transition.after.value,
+                applied=transition.applied,
+                detail=transition.reason or None,
+            )
+        )
+
+    def _row(self, number: str) -> DocumentRow | None:
+        query = (
+            select(DocumentRow)
+            .where(DocumentRow.number == number)
+            .options(selectinload(DocumentRow.items), selectinload(DocumentRow.amazon_refs))
+        )
+        return self.session.scalars(query).one_or_none()
+
+
+def _to_row(document: Document) -> DocumentRow:
+    lines = [("item", item) for item in document.items]
+    if document.fee_article:
+        lines.append(("fee", document.fee_article))
+    items = [
+        ItemRow(
+            position=position,
+            kind=kind,
+            sku=item.sku,
+            name=item.name,
+            quantity=item.quantity,
+            unit_price_minor=item.unit_price.to_minor(),
+        )
+        for position, (kind, item) in enumerate(lines, start=1)
+    ]
+    items.append(
+        ItemRow(
+            position=len(items) + 1,
+            kind="shipping",
+            sku="SHIPPING",
+            name="Shipping",
+            quantity=1,
+            unit_price_minor=document.shipping.to_minor(),
+        )
+    )
+    state = document.payment
+    return DocumentRow(
+        number=document.number,
+        doc_type=document.doc_type.value,
+        refers_to=document.refers_to,
+        currency=document.currency,
+        customer_name=document.customer.name,
+        customer_email=document.customer.email,
+        payment_status=state.status.value,
+        captured_minor=state.captured.to_minor(),
+        refunded_minor=state.refunded.to_minor(),
+        dunning_lock=document.dunning_lock,
+        items=items,
+    )
+
+
+def _from_row(row: DocumentRow) -> Document:
+    currency = row.currency
+
+    def item(line: ItemRow) -> Item:
+        return Item(
+            line.sku, line.name, line.quantity, Money.from_minor(line.unit_price_minor, currency)
+        )
+
+    shipping = [line for line in row.items if line.kind == "shipping"]
+    fees = [item(line) for line in row.items if line.kind == "fee"]
+    refs = {ref.kind: ref.amazon_id for ref in row.amazon_refs if ref.kind != "refund"}
+    document = Document(
+        number=row.number,
+        doc_type=DocumentType(row.doc_type),
+        currency=currency,
+        items=[item(line) for line in row.items if line.kind == "item"],
+        shipping=Money.from_minor(shipping[0].unit_price_minor if shipping else 0, currency),
+        customer=Customer(row.customer_name, row.customer_email),
+        charge_permission_id=refs.get("charge_permission"),
+        charge_id=refs.get("charge"),
+        fee_article=fees[0] if fees else None,
+        refers_to=row.refers_to,
+        dunning_lock=row.dunning_lock,
+    )
+    document.payment = PaymentState(
+        Status(row.payment_status),
+        Money.from_minor(row.captured_minor, currency),
+        Money.from_minor(row.refunded_minor, currency),
+    )
+    return document

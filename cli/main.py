@@ -1,0 +1,15 @@
+"""The `amazon-payments` command line: one Typer app, one sub-app per area."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import db, orders
+
+app = typer.Typer(
+    help="Amazon Payments module of the webshop ERP.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(orders.app, name="orders")
