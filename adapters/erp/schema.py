@@ -38,6 +38,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime) -> datetime:
+    """A stored timestamp as tz-aware UTC (SQLite hands back naive UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored as UTC and read back tz-aware, on SQLite (which drops zones) too."""
 
@@ -52,9 +57,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else as_utc(value)
 
 
 class Base(DeclarativeBase):
@@ -162,7 +165,7 @@ class FinanceAccountRow(Base):
 
 
 class SettlementReportRow(Base):
-    """A settlement report: received -> validated -> posted, or rejected with the reason."""
+    """A settlement report: posted, or rejected with the reason; at most one row per settlement."""
 
     __tablename__ = "settlement_reports"
 
@@ -178,34 +181,72 @@ class SettlementReportRow(Base):
     validation: Mapped[dict | None] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 0002: how often an import of this settlement was attempted, and the last file's digest.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
 class PaymentRow(Base):
-    """A payment booked on a document from one line of a settlement report."""
+    """A payment on a document, or a booking on the clearing account (no document).
+
+    From a settlement report, one row per document, account, transaction kind and transaction;
+    payments entered by hand have no report.
+    """
 
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("settlement_report_id", "source_line", "account"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "settlement_report_id",
+            "document_id",
+            "account",
+            "transaction_kind",
+            "transaction_id",
+            name="uq_payments_settlement_group",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
-    settlement_report_id: Mapped[int] = mapped_column(ForeignKey("settlement_reports.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    settlement_report_id: Mapped[int | None] = mapped_column(
+        ForeignKey("settlement_reports.id"), index=True
+    )
     account: Mapped[str] = mapped_column(ForeignKey("finance_accounts.code"))
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    source_line: Mapped[int] = mapped_column(Integer)
+    source_line: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # 0002: what the payment books: the report's transaction kind and ids, how many rows.
+    transaction_kind: Mapped[str | None] = mapped_column(String(24))
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    amazon_order_id: Mapped[str | None] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class ReviewItemRow(Base):
-    """A settlement row that matched no document: kept for review, never lost."""
+    """A settlement row that was not booked (no document, a paid document ...): never lost."""
 
     __tablename__ = "settlement_review"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    settlement_report_id: Mapped[int] = mapped_column(ForeignKey("settlement_reports.id"))
+    settlement_report_id: Mapped[int] = mapped_column(
+        ForeignKey("settlement_reports.id"), index=True
+    )
     source_line: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     row: Mapped[dict] = mapped_column(JSON)
+    # 0002: the amount in question and the document it concerns, if one matched.
+    amount_minor: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
+    document_number: Mapped[str | None] = mapped_column(String(64))
+
+
+class SettlementCursorRow(Base):
+    """Where a source of settlement reports was last read completely (0002)."""
+
+    __tablename__ = "settlement_cursors"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_success_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class NotificationRow(Base):

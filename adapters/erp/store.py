@@ -87,8 +87,9 @@ class DocumentRepository:
         )
         return set(found)
 
-    def get(self, number: str) -> Document | None:
-        row = self._row(number)
+    def get(self, number: str, *, lock: bool = False) -> Document | None:
+        """A document by number; `lock` holds its row until the unit of work ends (PostgreSQL)."""
+        row = self._row(number, lock=lock)
         return None if row is None else _from_row(row)
 
     def save_payment(self, number: str, document: Document, transition: Transition) -> None:
@@ -112,12 +113,14 @@ class DocumentRepository:
             )
         )
 
-    def _row(self, number: str) -> DocumentRow | None:
+    def _row(self, number: str, lock: bool = False) -> DocumentRow | None:
         query = (
             select(DocumentRow)
             .where(DocumentRow.number == number)
             .options(selectinload(DocumentRow.items), selectinload(DocumentRow.amazon_refs))
         )
+        if lock:
+            query = query.with_for_update(of=DocumentRow)
         return self.session.scalars(query).one_or_none()
 
 

@@ -1,0 +1,84 @@
+"""What the sweeper has to do: documents whose payment state needs Amazon work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from adapters.erp import amazon_log
+from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, as_utc
+
+# Amazon decides every authorization within 24 hours; after that polling is pointless.
+AMAZON_DECISION_LIMIT = timedelta(hours=24)
+
+
+@dataclass
+class WorkQueue:
+    to_authorize: list[str] = field(
+        default_factory=list
+    )  # pending or re-authorizing, no live charge
+    to_poll: list[str] = field(default_factory=list)  # an answer is awaited from Amazon
+    overdue_candidates: list[str] = field(default_factory=list)  # pending past the timeout
+    to_activate: list[str] = field(default_factory=list)
+    credit_notes: list[str] = field(default_factory=list)
+
+    def size(self) -> int:
+        return sum(len(v) for v in self.__dict__.values())
+
+
+def find_work(session: Session, now: datetime, timeout: timedelta, limit: int) -> WorkQueue:
+    """Sort the documents that need Amazon work into the sweeper's queues."""
+    queue = WorkQueue()
+    live = select(AmazonRefRow.document_id).where(
+        AmazonRefRow.kind == "charge",
+        AmazonRefRow.state.in_(["AuthorizationInitiated", "Authorized", "CaptureInitiated"]),
+    )
+    rows = session.execute(
+        select(DocumentRow.number, DocumentRow.payment_status, DocumentRow.created_at,
+               DocumentRow.id.in_(live))
+        .where(DocumentRow.payment_status.in_(
+            ["pending", "authorization_overdue", "reauthorization", "activation_requested",
+             "capture_pending"]))
+        .where(DocumentRow.doc_type == "order")
+        .order_by(DocumentRow.updated_at, DocumentRow.id)
+        .limit(limit)
+    ).all()  # fmt: skip
+    polled = _last_polls(session, [row[0] for row in rows if row[1] == "authorization_overdue"])
+    for number, status, created, has_live_charge in rows:
+        if status in ("activation_requested", "reauthorization"):
+            queue.to_activate.append(number)
+        elif status == "pending" and not has_live_charge:
+            queue.to_authorize.append(number)
+        elif status == "pending":
+            queue.to_poll.append(number)
+            if now - created >= timeout:
+                queue.overdue_candidates.append(number)
+        elif status == "capture_pending" or _poll_due(now, created, polled.get(number)):
+            queue.to_poll.append(number)  # capture pending, or overdue and due for a look
+    queue.credit_notes = amazon_log.credit_notes_to_refund(session, limit)
+    return queue
+
+
+def _last_polls(session: Session, numbers: list[str]) -> dict[str, datetime]:
+    """When Amazon was last asked about each document's charge (from the audit log)."""
+    if not numbers:
+        return {}
+    query = (
+        select(DocumentRow.number, func.max(AmazonCallRow.created_at))
+        .join(AmazonCallRow, AmazonCallRow.document_id == DocumentRow.id)
+        .where(DocumentRow.number.in_(numbers), AmazonCallRow.operation == "get_charge")
+        .group_by(DocumentRow.number)
+    )
+    return {number: as_utc(at) for number, at in session.execute(query)}
+
+
+def _poll_due(now: datetime, created: datetime, last_poll: datetime | None) -> bool:
+    """Overdue documents are polled with backoff (a quarter of their age, at most hourly)
+    until Amazon's 24-hour limit has passed."""
+    age = now - created
+    if age > AMAZON_DECISION_LIMIT + timedelta(hours=1):
+        return False
+    return last_poll is None or now - last_poll >= min(age / 4, timedelta(hours=1))

@@ -1,0 +1,67 @@
+"""What Amazon's objects say, as payment events: the one mapping every reconcile path uses.
+
+A notification, a poll, the sweeper and a manual action all read the object from Amazon and
+hand its state here. Every terminal state is mapped; "not declined" never means "paid".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.money import Money
+from domain.payment_status import Event, Status
+
+CAPTURE_PHASE = frozenset({Status.ACTIVATION_REQUESTED, Status.CAPTURE_PENDING})
+HOLDS_AUTHORIZATION = frozenset({Status.ACCEPTED, Status.ACTIVATION_REQUESTED})
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The event a state of Amazon's means for the document; `event` None: nothing decided yet."""
+
+    event: Event | None
+    amount: Money | None = None
+    reason: str = ""
+
+
+def charge_answer(
+    status: Status, state: str, reason_code: str | None, captured: Money | None
+) -> Answer:
+    """The event a Charge's state means for a document whose payment is in `status`.
+
+    Args:
+        status: the document's current payment status (a decline while capturing is a
+            capture decline, not a failed authorization).
+        state: Amazon's Charge state; reason_code: its reason; captured: its captureAmount.
+    """
+    reason = f"Amazon: {state}" + (f"/{reason_code}" if reason_code else "")
+    if state in ("AuthorizationInitiated",):
+        return Answer(None, reason=reason)
+    if state == "Authorized":
+        return Answer(Event.AUTHORIZED, reason=reason)
+    if state == "CaptureInitiated":
+        return Answer(Event.CAPTURE_INITIATED, reason=reason)
+    if state == "Captured":
+        return Answer(Event.CAPTURED, captured, reason)
+    if state == "Declined":
+        event = Event.CAPTURE_DECLINED if status in CAPTURE_PHASE else Event.DECLINED
+        return Answer(event, reason=reason)
+    if state == "Canceled":
+        # An authorization Amazon let lapse (ExpiredUnused) or cancelled while we still held it
+        # must be renewed before capture; before acceptance it is a failed authorization.
+        if status in HOLDS_AUTHORIZATION:
+            return Answer(Event.AUTHORIZATION_EXPIRED, reason=reason)
+        return Answer(Event.DECLINED, reason=reason)
+    raise ValueError(f"unknown Amazon charge state {state!r}")
+
+
+def refund_answer(state: str, reason_code: str | None, amount: Money) -> Answer:
+    """The event a Refund's state means for the order it refunds."""
+    reason = f"Amazon: {state}" + (f"/{reason_code}" if reason_code else "")
+    if state == "RefundInitiated":
+        return Answer(None, reason=reason)
+    if state == "Refunded":
+        return Answer(Event.REFUNDED, amount, reason)
+    if state == "Declined":
+        return Answer(None, reason=reason)  # the order keeps its status; the credit note says why
+    raise ValueError(f"unknown Amazon refund state {state!r}")
