@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import db, orders
+from cli import amazon, db, orders
 
 app = typer.Typer(
     help="Amazon Payments module of the webshop ERP.",
@@ -13,3 +13,4 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(orders.app, name="orders")
+app.add_typer(amazon.app, name="amazon")

@@ -1,0 +1,75 @@
+"""Amazon Pay API v2 client: request signing, typed responses, errors, retries and pacing."""
+
+from adapters.amazon_pay.client import DEFAULT_ALGORITHM, AmazonPayClient
+from adapters.amazon_pay.clock import Clock, SystemClock
+from adapters.amazon_pay.errors import (
+    AmazonPayError,
+    ApiError,
+    BadRequest,
+    ConfigurationError,
+    ConnectError,
+    ConnectionDropped,
+    Declined,
+    DuplicateIdempotencyKey,
+    InvalidSignature,
+    NotFound,
+    ServerError,
+    StateError,
+    Throttled,
+    Timeout,
+    TransportError,
+    Unauthorized,
+    UnexpectedResponse,
+    is_retryable,
+)
+from adapters.amazon_pay.models import (
+    Charge,
+    ChargePermission,
+    Refund,
+    Report,
+    ReportDocument,
+    ReportsPage,
+    StatusDetails,
+)
+from adapters.amazon_pay.retry import RetryPolicy
+from adapters.amazon_pay.session import check_idempotency_key
+from adapters.amazon_pay.throttle import LIVE_QUOTAS, SANDBOX_QUOTAS, Operation, Quota, Throttle
+
+__all__ = [
+    "DEFAULT_ALGORITHM",
+    "LIVE_QUOTAS",
+    "SANDBOX_QUOTAS",
+    "AmazonPayClient",
+    "AmazonPayError",
+    "ApiError",
+    "BadRequest",
+    "Charge",
+    "ChargePermission",
+    "Clock",
+    "ConfigurationError",
+    "ConnectError",
+    "ConnectionDropped",
+    "Declined",
+    "DuplicateIdempotencyKey",
+    "InvalidSignature",
+    "NotFound",
+    "Operation",
+    "Quota",
+    "Refund",
+    "Report",
+    "ReportDocument",
+    "ReportsPage",
+    "RetryPolicy",
+    "ServerError",
+    "StateError",
+    "StatusDetails",
+    "SystemClock",
+    "Throttle",
+    "Throttled",
+    "Timeout",
+    "TransportError",
+    "Unauthorized",
+    "UnexpectedResponse",
+    "check_idempotency_key",
+    "is_retryable",
+]
