@@ -14,3 +14,11 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(orders.app, name="orders")
 app.add_typer(amazon.app, name="amazon")
+
+
+@app.command("serve")
+def serve() -> None:
+    """Serve every deployment of the module from this process, without a worker."""
+    from deployments.serve import main
+
+    main()

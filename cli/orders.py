@@ -82,3 +82,51 @@ def document_json(document: Document) -> dict[str, object]:
         "refunded": str(document.payment.refunded.amount),
         "dunning_lock": document.dunning_lock,
     }
+
+
+def _step(action: str, number: str, items: list[str] | None = None) -> None:
+    """Run one order process step for one document, in this process, and print the status."""
+    from adapters.amazon_pay import AmazonPayError
+    from tasks import order_actions
+    from tasks.order_steps import StepRefused
+    from tasks.orders import order_steps
+
+    try:
+        steps = order_steps()
+        if action == "authorize":
+            status = steps.authorize(number)
+        elif action == "activate":
+            status = order_actions.activate(steps, number)
+        elif action == "refund":
+            status = order_actions.refund(steps, number)
+        else:
+            status = order_actions.cancel(steps, number, items)
+    except (StepRefused, AmazonPayError, ValueError) as problem:
+        fail(str(problem))
+    typer.echo(f"{number}: {status.value}")
+
+
+@app.command("authorize")
+def authorize(number: str) -> None:
+    """Create the order's charge at Amazon (idempotent) and apply the first answer."""
+    _step("authorize", number)
+
+
+@app.command("activate")
+def activate(number: str) -> None:
+    """Shipment confirmation: capture the document's current gross total."""
+    _step("activate", number)
+
+
+@app.command("refund")
+def refund(credit_note: str) -> None:
+    """Refund a credit note against its order's capture."""
+    _step("refund", credit_note)
+
+
+@app.command("cancel")
+def cancel(
+    number: str, item: list[str] = typer.Option(None, help="cancel only these SKUs")
+) -> None:
+    """Cancel a whole order that is not activated (single items are refused)."""
+    _step("cancel", number, item or None)

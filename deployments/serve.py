@@ -5,10 +5,22 @@ from __future__ import annotations
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
+from flows.orders import activate, activate_batch, authorize, cancel, refund
+from flows.sync import sync
+
+SWEEP_SECONDS = 120
+
 
 def deployments() -> list[RunnerDeployment]:
-    """The module's deployments; later issues add their flows here and in prefect.yaml."""
-    return []
+    """The module's deployments, the same as prefect.yaml's (a test keeps the two in step)."""
+    return [
+        sync.to_deployment(name="sync", interval=SWEEP_SECONDS, concurrency_limit=1),
+        authorize.to_deployment(name="authorize"),
+        activate.to_deployment(name="activate"),
+        activate_batch.to_deployment(name="activate-batch"),
+        refund.to_deployment(name="refund"),
+        cancel.to_deployment(name="cancel"),
+    ]
 
 
 def main() -> None:

@@ -62,3 +62,12 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
 def database_url(engine: Engine) -> str:
     """The URL of the migrated store, for commands that build their own engine."""
     return engine.url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """The real Prefect engine on a temporary server, started once per test session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

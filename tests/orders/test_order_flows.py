@@ -1,0 +1,72 @@
+"""The order flows under the real Prefect engine, against the sandbox on loopback."""
+
+import asyncio
+
+import pytest
+from prefect.client.orchestration import get_client
+
+from adapters.erp.store import UnitOfWork
+from domain.payment_status import Event, Status
+from flows import orders, sync
+from tasks import orders as order_tasks
+from tests.orders.conftest import KEY_ID, credit_note, pem, place_order
+
+
+@pytest.fixture
+def flow_env(prefect_harness, monkeypatch, rsa_key, amazon, database_url, steps):
+    """Point the flows' settings at this test's sandbox and store."""
+    private, _ = pem(rsa_key)
+    monkeypatch.setenv("AMAZON_PAY_PUBLIC_KEY_ID", KEY_ID)
+    monkeypatch.setenv("AMAZON_PAY_PRIVATE_KEY", private.decode())
+    monkeypatch.setenv("AMAZON_PAY_BASE_URL", amazon.base_url)
+    monkeypatch.setenv("AMAZON_PAYMENTS_DATABASE_URL", database_url)
+    order_tasks.order_steps.cache_clear()
+    yield
+    order_tasks.order_steps.cache_clear()
+
+
+async def run_names(flow_name: str) -> list[str]:
+    async with get_client() as client:
+        runs = await client.read_flow_runs()
+    return [run.name for run in runs if run.name.startswith(flow_name)]
+
+
+def test_authorize_flow_accepts_and_is_named_after_the_document(flow_env, steps, amazon):
+    place_order(steps, amazon, "HB100042")
+    state = orders.authorize("HB100042", return_state=True)
+    assert state.is_completed()
+    assert state.result() == "accepted"
+    assert "authorize-HB100042" in asyncio.run(run_names("authorize-"))
+
+
+def test_activate_flow_refuses_a_pending_document_with_a_clear_message(flow_env, steps, amazon):
+    place_order(steps, amazon, "HB2")
+    state = orders.activate("HB2", return_state=True)
+    assert state.is_failed()
+    assert "HB2 cannot be activated: its payment status is pending" in state.message
+
+
+def test_cancel_flow_refuses_single_items(flow_env, steps, amazon):
+    place_order(steps, amazon, "HB3")
+    state = orders.cancel("HB3", items=["TASSE-WEISS"], return_state=True)
+    assert state.is_failed()
+    assert "needs manual action in Seller Central" in state.message
+
+
+def test_the_sweeper_authorizes_activates_and_refunds_in_chunks(flow_env, steps, amazon):
+    for n in range(3):
+        place_order(steps, amazon, f"HB{n}", price="95.10")
+    summary = sync.sync()
+    assert summary["authorize"] == 3 and summary["errors"] == 0
+    assert all(steps.status(f"HB{n}") is Status.ACCEPTED for n in range(3))
+    for n in range(2):
+        steps.apply(f"HB{n}", Event.ACTIVATION_REQUESTED)
+    assert sync.sync()["activate"] == 2
+    assert steps.status("HB0") is Status.ACTIVATED
+    credit_note(steps, "GS0", "HB0", "100.00")
+    sync.sync()  # creates the refund: RefundInitiated
+    amazon.advance(minutes=1)
+    sync.sync()  # polls it: Refunded
+    assert steps.status("HB0") is Status.REFUNDED
+    with UnitOfWork(steps.engine) as uow:
+        assert uow.documents.get("HB2").payment.status is Status.ACCEPTED
