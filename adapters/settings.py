@@ -37,6 +37,8 @@ class AmazonPaySettings(BaseSettings):
     sandbox: bool = True
     algorithm: Literal["AMZN-PAY-RSASSA-PSS", "AMZN-PAY-RSASSA-PSS-V2"] = "AMZN-PAY-RSASSA-PSS-V2"
     base_url: str | None = None
+    # Client-side pacing: Amazon's published quotas of the environment ("auto"), or a set named.
+    quotas: Literal["auto", "live", "sandbox"] = "auto"
 
     @field_validator("region", mode="before")
     @classmethod

@@ -24,7 +24,7 @@ def reconcile_step() -> Callable[[Notification], None]:
     """
     from adapters.erp import amazon_log
     from adapters.erp.store import UnitOfWork
-    from tasks.orders import order_steps
+    from tasks.order_steps import order_steps
 
     store = engine()
 

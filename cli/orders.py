@@ -88,8 +88,7 @@ def _step(action: str, number: str, items: list[str] | None = None) -> None:
     """Run one order process step for one document, in this process, and print the status."""
     from adapters.amazon_pay import AmazonPayError
     from tasks import order_actions
-    from tasks.order_steps import StepRefused
-    from tasks.orders import order_steps
+    from tasks.order_steps import StepRefused, order_steps
 
     try:
         steps = order_steps()

@@ -21,6 +21,7 @@ from tasks.orders import (
     activate_chunk,
     authorize_chunk,
     order_steps,
+    reauthorize_chunk,
     reconcile_chunk,
     refund_chunk,
     run_chunk,
@@ -56,6 +57,7 @@ def sync(limit: int = 5000) -> dict[str, int]:
         "authorize": _run(authorize_chunk, queue.to_authorize),
         "poll": _run(reconcile_chunk, queue.to_poll),
         "activate": _run(activate_chunk, queue.to_activate),
+        "reauthorize": _run(reauthorize_chunk, queue.to_reauthorize),
         "refund": _run(refund_chunk, queue.credit_notes),
     }
     still_pending = [n for n in queue.overdue_candidates if results["poll"].get(n) == "pending"]

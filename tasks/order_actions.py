@@ -44,6 +44,16 @@ def activate(steps: OrderSteps, number: str) -> Status:
     return _capture(steps, steps.document(number))
 
 
+def reauthorize(steps: OrderSteps, number: str) -> Status:
+    """Renew a lapsed authorization; a shipment requested before it lapsed is then captured."""
+    status = steps.authorize(number)
+    with UnitOfWork(steps.engine) as uow:
+        resume = amazon_log.activation_outstanding(uow.session, steps.document_id(number))
+    if status is Status.ACCEPTED and resume:
+        return activate(steps, number)
+    return status
+
+
 def _hold_authorization(steps: OrderSteps, document: Document, status: Status) -> Status:
     """Make sure an Authorized charge covers the total; re-authorize when it lapsed or is short."""
     number = document.number

@@ -9,19 +9,28 @@ reconciles instead of failing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlalchemy import Engine, update
 
 from adapters.amazon_pay import AmazonPayClient, Charge, Declined, Refund
 from adapters.erp import amazon_log
 from adapters.erp.schema import AmazonRefRow
-from adapters.erp.store import UnitOfWork
-from adapters.settings import ModuleSettings
+from adapters.erp.store import UnitOfWork, make_engine
+from adapters.settings import AmazonPaySettings, ModuleSettings
 from domain.amazon_answers import Answer, charge_answer, refund_answer
 from domain.documents import Document
 from domain.money import Money
 from domain.payment_status import Event, Status
 from tasks.amazon_gateway import AmazonGateway
+
+
+@lru_cache(maxsize=1)
+def order_steps() -> OrderSteps:
+    """The process-wide steps object, built from the environment's settings."""
+    settings = ModuleSettings()
+    client = AmazonPayClient.from_settings(AmazonPaySettings())
+    return OrderSteps(make_engine(settings.database_url), client, settings)
 
 
 class StepRefused(ValueError):

@@ -10,27 +10,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 
 from prefect import task
 from prefect.cache_policies import NONE
 
-from adapters.amazon_pay import AmazonPayClient, AmazonPayError
-from adapters.erp.store import make_engine
-from adapters.settings import AmazonPaySettings, ModuleSettings
+from adapters.amazon_pay import AmazonPayError
 from domain.payment_status import Status
 from tasks import order_actions
-from tasks.order_steps import OrderSteps, StepRefused
+from tasks.order_steps import StepRefused, order_steps
 
 CHUNK_THREADS = 4
-
-
-@lru_cache(maxsize=1)
-def order_steps() -> OrderSteps:
-    """The process-wide steps object, built from the environment's settings."""
-    settings = ModuleSettings()
-    client = AmazonPayClient.from_settings(AmazonPaySettings())
-    return OrderSteps(make_engine(settings.database_url), client, settings)
 
 
 @task(cache_policy=NONE)
@@ -101,6 +90,12 @@ def authorize_chunk(numbers: list[str]) -> dict[str, str]:
 def activate_chunk(numbers: list[str]) -> dict[str, str]:
     steps = order_steps()
     return run_chunk(numbers, lambda number: order_actions.activate(steps, number))
+
+
+@task(cache_policy=NONE)
+def reauthorize_chunk(numbers: list[str]) -> dict[str, str]:
+    steps = order_steps()
+    return run_chunk(numbers, lambda number: order_actions.reauthorize(steps, number))
 
 
 @task(cache_policy=NONE)

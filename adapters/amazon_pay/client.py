@@ -84,6 +84,8 @@ class AmazonPayClient(PaymentsApi, ReportsApi):
         except (ValueError, OSError) as exc:
             # settings' own messages never echo the key; an OSError names only the path.
             raise ConfigurationError(str(exc)) from None
+        if settings.quotas != "auto":
+            options.setdefault("quotas", settings.quotas)
         return cls(
             settings.public_key_id,
             pem,

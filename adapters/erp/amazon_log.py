@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, utcnow
+from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, StatusEventRow, utcnow
 
 
 def record_call(
@@ -158,3 +158,15 @@ def credit_notes_to_refund(session: Session, limit: int) -> list[str]:
         .limit(limit)
     )
     return list(session.scalars(query))
+
+
+def activation_outstanding(session: Session, document_id: int) -> bool:
+    """Whether the document's latest shipment request still waits for its capture."""
+    query = (
+        select(StatusEventRow.event)
+        .where(StatusEventRow.document_id == document_id, StatusEventRow.applied.is_(True))
+        .where(StatusEventRow.event.in_(["activation_requested", "captured", "capture_declined"]))
+        .order_by(StatusEventRow.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query) == "activation_requested"

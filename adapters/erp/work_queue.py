@@ -23,6 +23,7 @@ class WorkQueue:
     to_poll: list[str] = field(default_factory=list)  # an answer is awaited from Amazon
     overdue_candidates: list[str] = field(default_factory=list)  # pending past the timeout
     to_activate: list[str] = field(default_factory=list)
+    to_reauthorize: list[str] = field(default_factory=list)  # the authorization lapsed
     credit_notes: list[str] = field(default_factory=list)
 
     def size(self) -> int:
@@ -48,8 +49,10 @@ def find_work(session: Session, now: datetime, timeout: timedelta, limit: int) -
     ).all()  # fmt: skip
     polled = _last_polls(session, [row[0] for row in rows if row[1] == "authorization_overdue"])
     for number, status, created, has_live_charge in rows:
-        if status in ("activation_requested", "reauthorization"):
+        if status == "activation_requested":
             queue.to_activate.append(number)
+        elif status == "reauthorization":
+            queue.to_reauthorize.append(number)
         elif status == "pending" and not has_live_charge:
             queue.to_authorize.append(number)
         elif status == "pending":

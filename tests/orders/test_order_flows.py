@@ -8,7 +8,7 @@ from prefect.client.orchestration import get_client
 from adapters.erp.store import UnitOfWork
 from domain.payment_status import Event, Status
 from flows import orders, sync
-from tasks import orders as order_tasks
+from tasks.order_steps import order_steps
 from tests.orders.conftest import KEY_ID, credit_note, pem, place_order
 
 
@@ -20,9 +20,9 @@ def flow_env(prefect_harness, monkeypatch, rsa_key, amazon, database_url, steps)
     monkeypatch.setenv("AMAZON_PAY_PRIVATE_KEY", private.decode())
     monkeypatch.setenv("AMAZON_PAY_BASE_URL", amazon.base_url)
     monkeypatch.setenv("AMAZON_PAYMENTS_DATABASE_URL", database_url)
-    order_tasks.order_steps.cache_clear()
+    order_steps.cache_clear()
     yield
-    order_tasks.order_steps.cache_clear()
+    order_steps.cache_clear()
 
 
 async def run_names(flow_name: str) -> list[str]:

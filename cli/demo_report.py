@@ -1,0 +1,101 @@
+"""The demo's summary: final statuses, Amazon calls, and invariants checked against the sandbox."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow
+from adapters.erp.store import UnitOfWork
+
+
+def _amount(price: dict[str, str] | None) -> Decimal:
+    return Decimal(price["amount"]) if price else Decimal(0)
+
+
+def store_view(engine: Engine) -> dict[str, Any]:
+    """What the ERP store says: orders with status and amounts, refunds per credit note, calls."""
+    with UnitOfWork(engine) as uow:
+        session = uow.session
+        orders = session.execute(
+            select(
+                DocumentRow.number,
+                DocumentRow.payment_status,
+                DocumentRow.captured_minor,
+                DocumentRow.refunded_minor,
+                AmazonRefRow.amazon_id,
+            )
+            .join(AmazonRefRow, AmazonRefRow.document_id == DocumentRow.id)
+            .where(DocumentRow.doc_type == "order", AmazonRefRow.kind == "charge_permission")
+        ).all()
+        calls = session.execute(
+            select(AmazonCallRow.operation, func.count()).group_by(AmazonCallRow.operation)
+        ).all()
+        refunds = session.scalar(
+            select(func.count()).select_from(AmazonRefRow).where(AmazonRefRow.kind == "refund")
+        )
+    return {
+        "orders": [
+            {
+                "number": n,
+                "status": s,
+                "captured": Decimal(c) / 100,
+                "refunded": Decimal(r) / 100,
+                "permission": p,
+            }
+            for n, s, c, r, p in orders
+        ],  # fmt: skip
+        "calls": {operation: count for operation, count in calls},
+        "refunds": refunds or 0,
+    }
+
+
+def invariants(store: dict[str, Any], ledger: dict[str, Any]) -> dict[str, bool]:
+    """Compare the ERP store with the sandbox's ledger, document by document."""
+    captured: dict[str, Decimal] = defaultdict(Decimal)
+    captures: Counter[str] = Counter()
+    charge_permission: dict[str, str] = {}
+    for charge in ledger["charges"]:
+        charge_permission[charge["chargeId"]] = charge["chargePermissionId"]
+        if charge["statusDetails"]["state"] == "Captured":
+            captured[charge["chargePermissionId"]] += _amount(charge.get("captureAmount"))
+            captures[charge["chargePermissionId"]] += 1
+    refunded: dict[str, Decimal] = defaultdict(Decimal)
+    for refund in ledger["refunds"]:
+        if refund["statusDetails"]["state"] == "Refunded":
+            permission = charge_permission[refund["chargeId"]]
+            refunded[permission] += _amount(refund["refundAmount"])
+    orders = store["orders"]
+    return {
+        "captures_match_activations": all(
+            o["captured"] == captured[o["permission"]] for o in orders
+        ),
+        "refund_totals_match": all(o["refunded"] == refunded[o["permission"]] for o in orders),
+        "no_duplicate_captures": all(count == 1 for count in captures.values()),
+        "no_duplicate_refunds": len(ledger["refunds"]) == store["refunds"],
+    }
+
+
+def summary(store: dict[str, Any], ledger: dict[str, Any]) -> dict[str, Any]:
+    """The demo's JSON object."""
+    return {
+        "orders": len(store["orders"]),
+        "status_counts": dict(sorted(Counter(o["status"] for o in store["orders"]).items())),
+        "amazon_calls": dict(sorted(store["calls"].items())),
+        "invariants": invariants(store, ledger),
+    }
+
+
+def readable(result: dict[str, Any]) -> str:
+    """The summary as a few lines for a person."""
+    lines = [f"{result['orders']} orders pushed through the sandbox", "", "final status:"]
+    lines += [f"  {status:<24} {count:>4}" for status, count in result["status_counts"].items()]
+    lines += ["", "Amazon calls:"]
+    lines += [f"  {op:<24} {count:>4}" for op, count in result["amazon_calls"].items()]
+    lines += ["", "invariants (ERP store vs sandbox ledger):"]
+    checks = result["invariants"].items()
+    lines += [f"  {name:<28} {'ok' if ok else 'BROKEN'}" for name, ok in checks]
+    return "\n".join(lines)

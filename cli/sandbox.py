@@ -1,0 +1,57 @@
+"""`amazon-payments sandbox`: run the local Amazon Pay v2 sandbox server."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sandbox.config import SandboxConfig, load_keys_file
+from sandbox.server import serve as serve_sandbox
+
+app = typer.Typer(help="The local Amazon Pay v2 sandbox server.", no_args_is_help=True)
+QUOTA_MODES = ("live", "sandbox", "off")
+
+
+@app.callback()
+def main() -> None:
+    """The local Amazon Pay v2 sandbox server."""
+
+
+def build_config(
+    admin: bool, quotas: str, ipn_url: str | None, keys_file: Path | None
+) -> SandboxConfig:
+    """The sandbox configuration of the command-line options."""
+    if quotas not in QUOTA_MODES:
+        raise ValueError(f"--quotas must be one of {', '.join(QUOTA_MODES)}, got {quotas!r}")
+    keys = load_keys_file(keys_file) if keys_file is not None else {}
+    return SandboxConfig(
+        public_keys=keys,
+        admin=admin,
+        quotas=quotas,  # type: ignore[arg-type]
+        ipn_url=ipn_url,
+    )
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="TCP port to listen on.")] = 8765,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    admin: Annotated[bool, typer.Option("--admin/--no-admin", help="Enable /_admin.")] = False,
+    quotas: Annotated[
+        str, typer.Option(help="Throttling quotas: live, sandbox or off.")
+    ] = "sandbox",
+    ipn_url: Annotated[str | None, typer.Option(help="Where to POST IPNs.")] = None,
+    keys_file: Annotated[
+        Path | None, typer.Option(help="JSON file {public key id: PEM public key}.")
+    ] = None,
+) -> None:
+    """Serve the sandbox until interrupted."""
+    try:
+        config = build_config(admin, quotas, ipn_url, keys_file)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        raise typer.Exit(2) from None
+    serve_sandbox(config, host=host, port=port)

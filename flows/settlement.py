@@ -1,0 +1,154 @@
+"""Settlement reconciliation (process 6) and its backfill (process 7).
+
+`reconcile-settlements` reads new reports from the Amazon Pay Reports API (from the last complete
+listing, at most 90 days back) and from the inbox folder, then parses, checks and posts them one
+at a time. `backfill-settlements` fetches a past date range again; posting is keyed by the
+settlement id, so a backfill never adds what the daily run has posted. Both return a summary
+dict and publish it as a markdown artifact; both do nothing when import_settlements is off.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from adapters.amazon_pay import AmazonPayClient, AmazonPayError
+from adapters.erp.settlements import PostStatus, ReportSource
+from adapters.reports import amazon_api, inbox
+from adapters.reports.importer import outcome
+from adapters.reports.run_summary import RunSummary
+from adapters.settings import AmazonPaySettings, ModuleSettings
+from domain.settlement.model import ReportError
+from tasks import settlement as steps
+
+LARGE_REPORT_BYTES = 5 * 1024 * 1024  # above this a report gets a progress artifact
+OFF = "import_settlements is off (AMAZON_PAYMENTS_IMPORT_SETTLEMENTS): nothing was imported"
+
+
+class SettlementRunError(RuntimeError):
+    """Some reports could not be fetched; the summary says which."""
+
+
+@flow(name="reconcile-settlements")
+def reconcile_settlements() -> dict[str, Any]:
+    """Import every new settlement report from the Reports API and the inbox folder."""
+    settings = ModuleSettings()
+    run = RunSummary("reconcile-settlements")
+    if not settings.import_settlements:
+        return finish(run, note=OFF)
+    client = amazon_api.client_or_none(AmazonPaySettings())
+    if client is None:
+        run.notes.append("Amazon Pay is not configured: the Reports API was not read")
+    else:
+        with client:
+            from_api(run, client, settings, window=None)
+    from_inbox(run, settings)
+    return finish(run)
+
+
+@flow(name="backfill-settlements")
+def backfill_settlements(start: date, end: date) -> dict[str, Any]:
+    """Fetch and import the settlement reports created from `start` to `end` (inclusive)."""
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    settings = ModuleSettings()
+    run = RunSummary("backfill-settlements")
+    if not settings.import_settlements:
+        return finish(run, note=OFF)
+    client = amazon_api.client_or_none(AmazonPaySettings())
+    if client is None:
+        return finish(run, note="Amazon Pay is not configured: there is nothing to backfill from")
+    since = datetime.combine(start, time(), settings.zone).astimezone(UTC)
+    until = datetime.combine(end + timedelta(days=1), time(), settings.zone).astimezone(UTC)
+    if since < datetime.now(UTC) - amazon_api.RETENTION:
+        run.notes.append(f"Amazon keeps reports 90 days: reports before {start} may be gone")
+    with client:
+        from_api(run, client, settings, window=(since, until))
+    return finish(run)
+
+
+def from_api(
+    run: RunSummary,
+    client: AmazonPayClient,
+    settings: ModuleSettings,
+    window: tuple[datetime, datetime] | None,
+) -> None:
+    """List the window's reports (default: since the last complete listing) and import each."""
+    started = datetime.now(UTC)
+    url = settings.database_url
+    since, until = window or (amazon_api.created_since(steps.api_cursor(url), started), None)
+    try:
+        listed = steps.list_api_reports(client, since, until)
+    except AmazonPayError as problem:
+        run.errors.append(f"Get Reports failed: {problem}")
+        return
+    known = steps.posted_sources(url, [report.source for report in listed])
+    for report in listed:
+        if report.source in known:
+            run.add(report.source, {"status": "already_posted", "note": "not fetched again"})
+            continue
+        try:
+            data = steps.download_api_report(client, report)
+        except AmazonPayError as problem:
+            run.errors.append(f"{report.source}: download failed: {problem}")
+            continue
+        import_one(run, settings, data, report.source)
+    if window is None and not run.errors:
+        steps.save_api_cursor(url, started)
+
+
+def from_inbox(run: RunSummary, settings: ModuleSettings) -> None:
+    """Import every file waiting in the inbox; move it to done/ or rejected/ afterwards."""
+    for path in steps.list_inbox(settings.inbox_dir):
+        source = f"inbox:{path.name}"
+        try:
+            data = steps.read_inbox_file(path)
+        except (OSError, ReportError) as problem:
+            run.unreadable(source, str(problem))
+            steps.move_inbox_file(path, inbox.REJECTED)
+            continue
+        status = import_one(run, settings, data, source)
+        done = status in (PostStatus.POSTED, PostStatus.ALREADY_POSTED)
+        steps.move_inbox_file(path, inbox.DONE if done else inbox.REJECTED)
+
+
+def import_one(run: RunSummary, settings: ModuleSettings, data: bytes, source: str) -> str:
+    """Parse, check and post one report; returns its status (or "unreadable")."""
+    progress = None
+    if len(data) > LARGE_REPORT_BYTES:
+        progress = steps.start_progress(f"{source}: {len(data) / 1e6:.0f} MB")
+    try:
+        report = steps.parse_report(data)
+    except ReportError as problem:
+        run.unreadable(source, str(problem))
+        return "unreadable"
+    if progress:
+        steps.set_progress(progress, 40.0)
+    result = steps.check_report(report)
+    if progress:
+        steps.set_progress(progress, 70.0)
+    posted = steps.post_report(report, result, settings, ReportSource(source, inbox.digest(data)))
+    if progress:
+        steps.set_progress(progress, 100.0)
+    summary = outcome(report, result, posted)
+    steps.publish_report_artifacts(summary, result, posted)
+    mismatches = {"mismatches": posted.mismatches, "mismatch_count": posted.mismatch_count}
+    run.add(source, {**summary, **mismatches})
+    return posted.status.value
+
+
+def finish(run: RunSummary, note: str | None = None) -> dict[str, Any]:
+    """Publish the run's summary; fail the run (after publishing) if a source failed."""
+    if note:
+        run.notes.append(note)
+    logger = get_run_logger()
+    for line in run.notes:
+        logger.info(line)
+    steps.publish_summary(run.flow, run.markdown())
+    summary = run.to_dict()
+    if run.errors:
+        raise SettlementRunError("; ".join(run.errors))
+    logger.info("settlements: %s", {k: v for k, v in summary.items() if k != "details"})
+    return summary

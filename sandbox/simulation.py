@@ -1,0 +1,88 @@
+"""Sandbox simulation codes (`x-amz-pay-simulation-code`), accepted only in the sandbox environment.
+
+A code that is unknown for the operation, sent to the live environment (`/live/v2` or a `LIVE-`
+key), or used without its prerequisite answers 400 InvalidSandboxSimulationSpecified.
+
+Create Charge
+    SoftDeclined, HardDeclined, AmazonRejected, ProcessingFailure, TransactionTimedOut
+        without canHandlePendingAuthorization: a synchronous decline, answered as an error
+        (422, reasonCode = the code); no charge is persisted (decided: the error body carries
+        no chargeId, so a persisted charge could never be read by the client).
+        with canHandlePendingAuthorization=true: 201 AuthorizationInitiated, then Declined with
+        the code as reasonCode after the async delay (the "pending, later declines" case).
+        HardDeclined and AmazonRejected also turn the charge permission NonChargeable
+        (PaymentMethodInvalid), sync or async.
+    AuthorizationInitiated
+        requires canHandlePendingAuthorization=true: 201 AuthorizationInitiated, then
+        Authorized after the async delay (the "pending, later authorizes" case).
+Sandbox test cards (the checkout's paymentDescriptor, set by the admin checkout; a header code
+overrides the card, as Amazon documents):
+    ****0701  with canHandlePendingAuthorization: AuthorizationInitiated, later Authorized;
+              without: a synchronous TransactionTimedOut decline (decided).
+    ****4354  with canHandlePendingAuthorization: AuthorizationInitiated, later Declined
+              (HardDeclined); without: a synchronous HardDeclined.
+    any other card: Authorized at once.
+Capture Charge
+    CaptureInitiated: 200 CaptureInitiated, then Captured after the async delay.
+    AmazonRejected, ProcessingFailure: 200 CaptureInitiated, then Declined with that reason.
+Create Refund
+    RefundDeclined (alias of AmazonRejected), AmazonRejected, ProcessingFailure:
+        201 RefundInitiated, then Declined with that reason after the async delay.
+"""
+
+from __future__ import annotations
+
+from sandbox.errors import ApiError
+from sandbox.state import ChargePermission
+
+CODES: dict[str, frozenset[str]] = {
+    "Create Charge": frozenset(
+        {
+            "SoftDeclined",
+            "HardDeclined",
+            "AmazonRejected",
+            "ProcessingFailure",
+            "TransactionTimedOut",
+            "AuthorizationInitiated",
+        }
+    ),
+    "Capture Charge": frozenset({"CaptureInitiated", "AmazonRejected", "ProcessingFailure"}),
+    "Create Refund": frozenset({"RefundDeclined", "AmazonRejected", "ProcessingFailure"}),
+}
+
+
+def check_simulation(operation: str, code: str | None, environment: str) -> str | None:
+    """The simulation code to apply (None without the header); 400 when it cannot apply."""
+    if code is None:
+        return None
+    code = code.strip()
+    if environment != "Sandbox":
+        raise ApiError(
+            "InvalidSandboxSimulationSpecified", "simulation codes are accepted only in Sandbox"
+        )
+    if code not in CODES.get(operation, frozenset()):
+        known = ", ".join(sorted(CODES.get(operation, ()))) or "none"
+        raise ApiError(
+            "InvalidSandboxSimulationSpecified",
+            f"{code!r} is not a simulation code of {operation} (known: {known})",
+        )
+    return code
+
+
+# Amazon's simulated wallet cards (amazon-pay-v2.md §5), by the payment descriptor's last digits.
+# Both need canHandlePendingAuthorization=true; without it they decline at once (decided:
+# 0701 with TransactionTimedOut, 4354 with HardDeclined).
+CARD_SIMULATIONS = {
+    "0701": ("AuthorizationInitiated", "TransactionTimedOut"),
+    "4354": ("HardDeclined", "HardDeclined"),
+}
+
+
+def card_simulation(permission: ChargePermission, pending_ok: bool) -> str | None:
+    """The simulation a sandbox test card implies for a new charge (None: authorize)."""
+    if permission.environment != "Sandbox":
+        return None
+    codes = CARD_SIMULATIONS.get(permission.payment_descriptor.strip()[-4:])
+    if codes is None:
+        return None
+    return codes[0] if pending_ok else codes[1]

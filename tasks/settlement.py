@@ -1,0 +1,163 @@
+"""Thin Prefect tasks of settlement reconciliation: one I/O step or one domain call each.
+
+Retries sit on the I/O tasks only (the Amazon Pay API, the store); parse and check are
+deterministic and never retried, and reading local files is not either. Bytes, frames and
+clients travel with `cache_policy=NONE`: hashing a report for a cache key costs more than
+the step itself (prefect-gx-notes.md §2), and posting is idempotent by its own design.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
+
+from prefect import task
+from prefect.artifacts import (
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NONE
+from sqlalchemy import Engine
+
+from adapters.amazon_pay import AmazonPayClient
+from adapters.erp import settlements
+from adapters.erp.settlements import PostResult, ReportSource
+from adapters.erp.store import make_engine
+from adapters.quality.result import CheckResult
+from adapters.reports import amazon_api, importer, inbox
+from adapters.reports.amazon_api import ListedReport
+from adapters.settings import ModuleSettings
+from domain.money import Money
+from domain.settlement.model import ParsedReport
+
+API_DELAYS: list[float] = [10, 60, 300]  # Amazon outages and throttling, beyond the client's own
+STORE_DELAYS: list[float] = [2, 10]  # a database restart or a lock timeout
+
+
+@lru_cache(maxsize=4)
+def store(database_url: str) -> Engine:
+    """One engine per database URL and process."""
+    return make_engine(database_url)
+
+
+@task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
+def api_cursor(database_url: str) -> datetime | None:
+    return settlements.last_success(store(database_url), amazon_api.SOURCE)
+
+
+@task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
+def save_api_cursor(database_url: str, when: datetime) -> None:
+    settlements.record_success(store(database_url), amazon_api.SOURCE, when)
+
+
+@task(cache_policy=NONE, retries=len(API_DELAYS), retry_delay_seconds=API_DELAYS)
+def list_api_reports(
+    client: AmazonPayClient, since: datetime, until: datetime | None = None
+) -> list[ListedReport]:
+    """Every completed settlement report created in the window (all pages)."""
+    return amazon_api.list_settlement_reports(client, since, until)
+
+
+@task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
+def posted_sources(database_url: str, sources: list[str]) -> set[str]:
+    return settlements.posted_sources(store(database_url), sources)
+
+
+@task(cache_policy=NONE, retries=len(API_DELAYS), retry_delay_seconds=API_DELAYS)
+def download_api_report(client: AmazonPayClient, report: ListedReport) -> bytes:
+    """The report's bytes, from a document URL fetched right now (it lives 30 seconds)."""
+    return amazon_api.download(client, report, importer.MAX_REPORT_BYTES)
+
+
+@task(cache_policy=NONE)
+def list_inbox(folder: Path) -> list[Path]:
+    return inbox.pending_files(folder)
+
+
+@task(cache_policy=NONE)
+def read_inbox_file(path: Path) -> bytes:
+    return inbox.read_report_file(path, importer.MAX_REPORT_BYTES)
+
+
+@task(cache_policy=NONE)
+def move_inbox_file(path: Path, outcome: str) -> str:
+    return str(inbox.move_processed(path, outcome))
+
+
+@task(cache_policy=NONE)
+def parse_report(data: bytes) -> ParsedReport:
+    return importer.parse(data)
+
+
+@task(cache_policy=NONE)
+def check_report(report: ParsedReport) -> CheckResult:
+    return importer.check(report)
+
+
+@task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
+def post_report(
+    report: ParsedReport, result: CheckResult, settings: ModuleSettings, source: ReportSource
+) -> PostResult:
+    """Post once, atomically; a retry after a lost commit answers already_posted."""
+    return importer.post(store(settings.database_url), report, result, settings, source)
+
+
+@task(cache_policy=NONE)
+def publish_report_artifacts(
+    summary: dict[str, Any], result: CheckResult, posted: PostResult | None
+) -> None:
+    """Failed expectations and the review rows of one report, as table artifacts."""
+    key = f"settlement-{artifact_slug(summary['settlement_id'])}"
+    if not result.valid:
+        create_table_artifact(
+            key=f"{key}-failed-expectations",
+            table=result.to_table(),
+            description=f"Settlement {summary['settlement_id']} rejected: {result.message()}",
+        )
+    if posted is not None and posted.unmatched_rows:
+        create_table_artifact(
+            key=f"{key}-review",
+            table=[_review_line(row) for row in posted.review_sample],
+            description=(
+                f"Settlement {summary['settlement_id']}: {posted.unmatched_rows} row(s) to "
+                f"review (first {len(posted.review_sample)} shown; all in settlement_review)"
+            ),
+        )
+
+
+def _review_line(row: dict[str, Any]) -> dict[str, Any]:
+    keep = ("source_line", "transaction_kind", "merchant_order_id", "transaction_id")
+    return {
+        **{name: row.get(name) for name in keep},
+        "amount": str(Money.from_minor(int(row["amount_minor"]), str(row["currency"]))),
+        "reason": row.get("reason"),
+    }
+
+
+def artifact_slug(text: str) -> str:
+    """Artifact keys allow lowercase letters, digits and dashes only."""
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in text.lower())
+    return "-".join(part for part in slug.split("-") if part) or "report"
+
+
+@task(cache_policy=NONE)
+def start_progress(description: str) -> UUID:
+    made = create_progress_artifact(
+        progress=0.0, key="settlement-progress", description=description
+    )
+    return cast(UUID, made)  # the sync call returns the id (a coroutine only in async code)
+
+
+@task(cache_policy=NONE)
+def set_progress(artifact_id: UUID, progress: float) -> None:
+    update_progress_artifact(artifact_id=artifact_id, progress=progress)
+
+
+@task(cache_policy=NONE)
+def publish_summary(flow_name: str, markdown: str) -> None:
+    create_markdown_artifact(key=f"{flow_name}-summary", markdown=markdown)
