@@ -219,7 +219,8 @@ class AdminApi:
         """Read or switch the quota table."""
         if request.method == "PUT":
             self.sandbox.throttle.set_mode(str((await _body(request)).get("quotas")))
-        return JSONResponse({"quotas": self.sandbox.throttle.mode})
+        throttle = self.sandbox.throttle
+        return JSONResponse({"quotas": throttle.mode, "counts": throttle.stats()})
 
     async def async_delay(self, request: Request) -> JSONResponse:
         """Read or set the sandbox seconds until pending authorizations/captures/refunds resolve

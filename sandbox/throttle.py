@@ -60,6 +60,8 @@ class Throttle:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._buckets: dict[str, TokenBucket] = {}
+        # operation -> [requests let through, requests answered 429], for benchmarks
+        self.counts: dict[str, list[int]] = {}
         self.mode = "off"
         self.set_mode(mode)
 
@@ -70,6 +72,12 @@ class Throttle:
         with self._lock:
             self.mode = mode
             self._buckets = {}
+            self.counts = {}
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Per operation: requests let through and requests throttled since the mode was set."""
+        with self._lock:
+            return {op: {"allowed": a, "throttled": t} for op, (a, t) in self.counts.items()}
 
     def check(self, operation: str) -> None:
         """Spend a token of the operation or answer 429 TooManyRequests."""
@@ -84,6 +92,7 @@ class Throttle:
             if bucket is None:
                 bucket = self._buckets[operation] = TokenBucket(burst, rate, self._monotonic)
             allowed = bucket.take()
+            self.counts.setdefault(operation, [0, 0])[0 if allowed else 1] += 1
         if not allowed:
             raise ApiError(
                 "TooManyRequests", f"{operation} is throttled ({burst:g} burst, {rate:g}/s)"

@@ -67,9 +67,8 @@ def test_sandbox_quota_answers_429_after_the_burst_and_recovers_in_real_time(sta
 
 def test_quotas_can_be_switched_off_through_admin(start_sandbox):
     sandbox: Running = start_sandbox(quotas="sandbox")
-    assert sandbox.admin.http.put("/_admin/throttle", json={"quotas": "off"}).json() == {
-        "quotas": "off"
-    }
+    switched = sandbox.admin.http.put("/_admin/throttle", json={"quotas": "off"}).json()
+    assert switched == {"quotas": "off", "counts": {}}
     permission = sandbox.admin.checkout("100.00")
     statuses = {
         sandbox.api.create_charge(permission, "1.00", sandbox.key()).status_code for _ in range(5)
@@ -81,3 +80,14 @@ def test_quotas_can_be_switched_off_through_admin(start_sandbox):
 def test_unknown_quota_mode_is_refused(mode):
     with pytest.raises(ValueError, match="quotas must be one of"):
         Throttle(mode)
+
+
+def test_the_admin_api_counts_requests_let_through_and_throttled(start_sandbox):
+    sandbox: Running = start_sandbox(quotas="sandbox")
+    permission = sandbox.admin.checkout("100.00")
+    statuses = [
+        sandbox.api.create_charge(permission, "1.00", sandbox.key()).status_code for _ in range(4)
+    ]
+    counts = sandbox.admin.http.get("/_admin/throttle").json()["counts"]["Create Charge"]
+    assert counts == {"allowed": statuses.count(201), "throttled": statuses.count(429)}
+    assert counts["throttled"] >= 1
