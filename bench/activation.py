@@ -149,7 +149,8 @@ def report(name: str, figures: dict[str, float]) -> None:
         f"{name:<22} {figures['activated']:>5.0f}/{figures['documents']:<5.0f} activated in "
         f"{figures['seconds']:7.1f} s | sustained {figures['sustained_rate']:.2f}/s = "
         f"{figures['share_of_quota']:.1%} of the 4/s quota | "
-        f"{figures['throttled_share']:.2%} of {figures['capture_requests']:.0f} capture requests got 429"
+        f"{figures['throttled_share']:.2%} of {figures['capture_requests']:.0f} "
+        "capture requests got 429"
     )
 
 
