@@ -55,3 +55,29 @@ def serve(
         print(str(exc), file=sys.stderr)
         raise typer.Exit(2) from None
     serve_sandbox(config, host=host, port=port)
+
+
+@app.command()
+def checkout(
+    amount: Annotated[str, typer.Argument(help="Order total, e.g. 24.80")],
+    currency: Annotated[str, typer.Option(help="ISO currency")] = "EUR",
+    url: Annotated[str, typer.Option(help="The sandbox's base URL")] = "http://127.0.0.1:8123",
+    card: Annotated[
+        str | None, typer.Option(help="Test card: 'Visa ****0701' slow, 'Visa ****4354' declines")
+    ] = None,
+) -> None:
+    """Create a checkout result (a Chargeable charge permission) and print its id."""
+    import httpx
+
+    body = {"amount": amount, "currencyCode": currency}
+    if card:
+        body["paymentDescriptor"] = card
+    try:
+        response = httpx.post(f"{url}/_admin/checkouts", json=body, timeout=10)
+    except httpx.TransportError as problem:
+        print(f"cannot reach the sandbox at {url}: {problem}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    if response.status_code != 201:
+        print(f"sandbox refused: {response.status_code} {response.text}", file=sys.stderr)
+        raise typer.Exit(1)
+    typer.echo(response.json()["chargePermissionId"])

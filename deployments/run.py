@@ -1,11 +1,18 @@
 """`make run`: the main job on embedded defaults.
 
-Upgrades the ERP store, starts a local Prefect server (UI on http://127.0.0.1:4200) and serves
-every deployment of `deployments.serve` against it. Ctrl-C stops everything it started.
+Upgrades the ERP store, then starts and supervises:
+- a local Prefect server, UI on http://127.0.0.1:4200;
+- the local Amazon Pay sandbox on http://127.0.0.1:8123 (admin API on, for the walkthrough);
+- the notification receiver on http://127.0.0.1:8124/ipn, trusting the sandbox's certificate;
+- every deployment of the module, served from one process (`amazon-payments serve`).
+
+Unless AMAZON_PAY_PUBLIC_KEY_ID is set, the module talks to the local sandbox with a key pair
+generated once under data/ (never committed). Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,19 +21,47 @@ import time
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.erp.migrate import upgrade
 from adapters.erp.store import make_engine
 from adapters.settings import DATA_DIR, ModuleSettings
-from deployments.serve import deployments
 
-HOST, PORT = "127.0.0.1", int(os.environ.get("PREFECT_PORT", "4200"))
-API_URL = f"http://{HOST}:{PORT}/api"
+HOST = "127.0.0.1"
+PREFECT_PORT = int(os.environ.get("PREFECT_PORT", "4200"))
+SANDBOX_PORT = int(os.environ.get("AMAZON_PAYMENTS_SANDBOX_PORT", "8123"))
+IPN_PORT = int(os.environ.get("AMAZON_PAYMENTS_IPN_PORT", "8124"))
+API_URL = f"http://{HOST}:{PREFECT_PORT}/api"
+SANDBOX_URL = f"http://{HOST}:{SANDBOX_PORT}"
+LOCAL_KEY_ID = "SANDBOX-LOCALMAKERUN00000000001"
+CERT_PATH = "/_sns/SimpleNotificationService-sandbox.pem"
 
 
-def prefect_env() -> dict[str, str]:
-    """Environment for the Prefect server and clients: local home, no telemetry."""
-    return {
+def local_sandbox_key() -> tuple[Path, Path]:
+    """The local key pair for the sandbox: (private PEM file, keys JSON for the sandbox)."""
+    folder = DATA_DIR / "sandbox"
+    private, keys = folder / "local-key.pem", folder / "keys.json"
+    if not private.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        private.touch(mode=0o600)
+        private.write_bytes(pem)
+        public = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        keys.write_text(json.dumps({LOCAL_KEY_ID: public.decode()}))
+    return private, keys
+
+
+def environment(private_key: Path | None) -> dict[str, str]:
+    """Environment of every child: local Prefect, no telemetry, the local sandbox by default."""
+    env = {
         **os.environ,
         "PREFECT_HOME": os.environ.get("PREFECT_HOME", str(DATA_DIR / "prefect")),
         "PREFECT_API_URL": API_URL,
@@ -34,26 +69,55 @@ def prefect_env() -> dict[str, str]:
         "DO_NOT_TRACK": "1",
         "GX_ANALYTICS_ENABLED": "false",
     }
+    if private_key is not None:
+        env |= {
+            "AMAZON_PAY_PUBLIC_KEY_ID": LOCAL_KEY_ID,
+            "AMAZON_PAY_PRIVATE_KEY": str(private_key),
+            "AMAZON_PAY_BASE_URL": SANDBOX_URL,
+        }
+    return env
 
 
-def wait_until_healthy(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
-    """Poll a health URL until it answers 200, or fail when the process died or time ran out."""
+def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 120) -> None:
+    """Poll a URL until it answers below 500, or fail when the process died or time ran out."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{process.args!r} exited with {process.returncode}")
+            raise SystemExit(f"{' '.join(map(str, process.args))} exited with {process.returncode}")
         try:
-            if httpx.get(url, timeout=2).status_code == 200:
+            if httpx.get(url, timeout=2).status_code < 500:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.5)
-    raise SystemExit(f"{url} did not become healthy within {seconds:.0f} s")
+    raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     print("starting:", " ".join(args), flush=True)
     return subprocess.Popen(args, env=env)  # noqa: S603 - our own executables
+
+
+def commands(local: bool, keys: Path | None) -> list[tuple[list[str], str | None]]:
+    """(command, URL that answers once it is up) of every service, in start order."""
+    cli = str(Path(sys.executable).parent / "amazon-payments")
+    prefect = str(Path(sys.executable).parent / "prefect")
+    ipn = [cli, "ipn", "serve", "--port", str(IPN_PORT)]
+    started: list[tuple[list[str], str | None]] = [
+        (
+            [prefect, "server", "start", "--host", HOST, "--port", str(PREFECT_PORT)],
+            f"{API_URL}/health",
+        ),
+    ]
+    if local and keys is not None:
+        started.append((
+            [cli, "sandbox", "serve", "--port", str(SANDBOX_PORT), "--admin", "--keys-file",
+             str(keys), "--ipn-url", f"http://{HOST}:{IPN_PORT}/ipn"],
+            f"{SANDBOX_URL}{CERT_PATH}",
+        ))  # fmt: skip
+        ipn += ["--trust-cert-url", f"{SANDBOX_URL}{CERT_PATH}"]
+    started += [(ipn, None), ([cli, "serve"], None)]
+    return started
 
 
 def _stop(_signum: int, _frame: object) -> None:
@@ -65,32 +129,34 @@ def main() -> None:
     settings = ModuleSettings()
     upgrade(make_engine(settings.database_url))
     print(f"database upgraded: {settings.database_url}", flush=True)
-    env = prefect_env()
+    local = not os.environ.get("AMAZON_PAY_PUBLIC_KEY_ID")
+    private, keys = local_sandbox_key() if local else (None, None)
+    env = environment(private)
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
-    bin_dir = Path(sys.executable).parent
-    processes = [
-        start(
-            [str(bin_dir / "prefect"), "server", "start", "--host", HOST, "--port", str(PORT)], env
-        )
-    ]
+    processes: list[subprocess.Popen[bytes]] = []
     try:
-        wait_until_healthy(f"{API_URL}/health", processes[0])
-        print(f"Prefect UI: http://{HOST}:{PORT}", flush=True)
-        if deployments():
-            processes.append(start([sys.executable, "-m", "deployments.serve"], env))
+        for args, ready_url in commands(local, keys):
+            processes.append(start(args, env))
+            if ready_url:
+                wait_until_up(ready_url, processes[-1])
+        print(f"Prefect UI: http://{HOST}:{PREFECT_PORT}   sandbox: {SANDBOX_URL}", flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(1)
     except KeyboardInterrupt:
         pass
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 if __name__ == "__main__":
