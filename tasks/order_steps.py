@@ -8,7 +8,7 @@ reconciles instead of failing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from sqlalchemy import Engine, update
@@ -61,24 +61,36 @@ class OrderSteps:
         return self.document(number).payment.status
 
     def apply(
-        self, number: str, event: Event, amount: Money | None = None, reason: str = ""
+        self,
+        number: str,
+        event: Event,
+        amount: Money | None = None,
+        reason: str = "",
+        record_refusal: bool = True,
     ) -> Status:
-        """Apply one event to the stored document under a row lock, with its history line."""
+        """Apply one event to the stored document under a row lock, with its history line.
+
+        Args:
+            record_refusal: record an answer the table refuses (a late answer); False for a
+                re-read of a state Amazon already had, which is no news.
+        """
         with UnitOfWork(self.engine) as uow:
             document = uow.documents.get(number, lock=True)
             if document is None:
                 raise StepRefused(f"no document {number}")
             document.payment, transition = document.payment.apply(event, amount)
+            if not transition.applied and not record_refusal:
+                return document.payment.status
             if reason and transition.applied:
-                transition = type(transition)(**{**transition.__dict__, "reason": reason})
+                transition = replace(transition, reason=reason)
             uow.documents.save_payment(number, document, transition)
             uow.commit()
         return document.payment.status
 
-    def apply_answer(self, number: str, answer: Answer) -> Status:
+    def apply_answer(self, number: str, answer: Answer, news: bool = True) -> Status:
         if answer.event is None:
             return self.status(number)
-        return self.apply(number, answer.event, answer.amount, answer.reason)
+        return self.apply(number, answer.event, answer.amount, answer.reason, record_refusal=news)
 
     def document_id(self, number: str) -> int:
         with UnitOfWork(self.engine) as uow:
@@ -91,10 +103,10 @@ class OrderSteps:
             )
 
     def _save_charge(self, number: str, charge: Charge) -> bool:
-        """Store the charge's state; True when this call moved it to Captured (apply once)."""
+        """Store the charge's state; True when it differs from what was stored (news)."""
         with UnitOfWork(self.engine) as uow:
             doc_id = amazon_log.document_id(uow.session, number)
-            amazon_log.save_ref(uow.session, doc_id, "charge", charge.charge_id, None)
+            amazon_log.ensure_ref(uow.session, doc_id, "charge", charge.charge_id)
             moved = uow.session.execute(
                 update(AmazonRefRow)
                 .where(AmazonRefRow.amazon_id == charge.charge_id)
@@ -132,7 +144,7 @@ class OrderSteps:
         answer = charge_answer(
             status, charge.state, charge.status_details.reason_code, charge.capture_amount
         )
-        return self.apply_answer(number, answer)
+        return self.apply_answer(number, answer, news=changed)
 
     def reconcile_latest_charge(self, number: str) -> Status:
         charges = self.charges(number)

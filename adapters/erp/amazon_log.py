@@ -97,6 +97,18 @@ class Owner:
     kind: str
 
 
+def ensure_ref(session: Session, document_id: int, kind: str, amazon_id: str) -> None:
+    """Make sure the document references the Amazon object; an existing row is left as it is."""
+    found = session.scalar(
+        select(AmazonRefRow.document_id).where(AmazonRefRow.amazon_id == amazon_id)
+    )
+    if found is None:
+        session.add(AmazonRefRow(document_id=document_id, kind=kind, amazon_id=amazon_id))
+        session.flush()
+    elif found != document_id:
+        raise ValueError(f"{kind} {amazon_id} belongs to another document")
+
+
 def refs(session: Session, document_id: int, kind: str) -> list[Ref]:
     """The document's references of one kind, oldest first."""
     query = select(AmazonRefRow).where(

@@ -19,7 +19,7 @@ from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
 from sandbox.config import SandboxConfig
 from sandbox.server import run_in_thread
-from tasks.order_steps import OrderSteps
+from tasks.order_steps import OrderSteps, order_steps
 
 KEY_ID = "SANDBOX-ORDERSTESTKEY00000001"
 
@@ -122,3 +122,16 @@ def credit_note(steps: OrderSteps, number: str, order: str, amount: str) -> Docu
         uow.documents.add(document)
         uow.commit()
     return document
+
+
+@pytest.fixture
+def flow_env(prefect_harness, monkeypatch, rsa_key, amazon, database_url, steps):
+    """Point the flows' settings at this test's sandbox and store."""
+    private, _ = pem(rsa_key)
+    monkeypatch.setenv("AMAZON_PAY_PUBLIC_KEY_ID", KEY_ID)
+    monkeypatch.setenv("AMAZON_PAY_PRIVATE_KEY", private.decode())
+    monkeypatch.setenv("AMAZON_PAY_BASE_URL", amazon.base_url)
+    monkeypatch.setenv("AMAZON_PAYMENTS_DATABASE_URL", database_url)
+    order_steps.cache_clear()
+    yield
+    order_steps.cache_clear()

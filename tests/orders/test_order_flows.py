@@ -2,27 +2,12 @@
 
 import asyncio
 
-import pytest
 from prefect.client.orchestration import get_client
 
 from adapters.erp.store import UnitOfWork
 from domain.payment_status import Event, Status
 from flows import orders, sync
-from tasks.order_steps import order_steps
-from tests.orders.conftest import KEY_ID, credit_note, pem, place_order
-
-
-@pytest.fixture
-def flow_env(prefect_harness, monkeypatch, rsa_key, amazon, database_url, steps):
-    """Point the flows' settings at this test's sandbox and store."""
-    private, _ = pem(rsa_key)
-    monkeypatch.setenv("AMAZON_PAY_PUBLIC_KEY_ID", KEY_ID)
-    monkeypatch.setenv("AMAZON_PAY_PRIVATE_KEY", private.decode())
-    monkeypatch.setenv("AMAZON_PAY_BASE_URL", amazon.base_url)
-    monkeypatch.setenv("AMAZON_PAYMENTS_DATABASE_URL", database_url)
-    order_steps.cache_clear()
-    yield
-    order_steps.cache_clear()
+from tests.orders.conftest import credit_note, place_order
 
 
 async def run_names(flow_name: str) -> list[str]:
