@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
 
 from flows.orders import activate, activate_batch, authorize, cancel, refund
+from flows.settlement import backfill_settlements, reconcile_settlements
 from flows.sync import sync
 
 SWEEP_SECONDS = 120
+SETTLEMENT_CRON = "30 6 * * *"  # daily 06:30 business time, after Amazon's overnight reports
 
 
 def deployments() -> list[RunnerDeployment]:
@@ -20,6 +23,12 @@ def deployments() -> list[RunnerDeployment]:
         activate_batch.to_deployment(name="activate-batch"),
         refund.to_deployment(name="refund"),
         cancel.to_deployment(name="cancel"),
+        reconcile_settlements.to_deployment(
+            name="reconcile-settlements",
+            schedules=[Cron(SETTLEMENT_CRON, timezone="Europe/Berlin")],
+            concurrency_limit=1,
+        ),
+        backfill_settlements.to_deployment(name="backfill-settlements"),
     ]
 
 

@@ -1,0 +1,288 @@
+"""Settlement reports in the ERP store: post a checked report atomically and at most once.
+
+One database transaction holds the report row (keyed by its settlement id), every payment, every
+review row and the final status: a report is posted whole or not at all. Two imports of one
+report at the same moment meet at that row: on PostgreSQL the second INSERT waits for the first
+transaction and then fails on the unique settlement id, and the retry finds the row posted; on
+SQLite `BEGIN IMMEDIATE` makes the second writer wait for the first. Documents the report touches
+are locked (FOR UPDATE, in id order) so that "payments only on documents without one" also holds
+against a different report posted at the same moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import Engine, Table, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from adapters.erp.bulk import bulk_insert
+from adapters.erp.schema import (
+    FinanceAccountRow,
+    PaymentRow,
+    ReviewItemRow,
+    SettlementCursorRow,
+    SettlementReportRow,
+)
+from adapters.erp.settlement_view import chunks, load_store_view
+from adapters.erp.store import UnitOfWork
+from adapters.quality.result import CheckResult
+from domain.settlement.model import ParsedReport, ReportHeader
+from domain.settlement.posting import (
+    Accounts,
+    PostingPlan,
+    plan_posting,
+    review_records,
+)
+
+# Tables for bulk inserts: no ORM bookkeeping per row (COPY on PostgreSQL, see adapters.erp.bulk).
+PAYMENTS = cast(Table, PaymentRow.__table__)
+REVIEWS = cast(Table, ReviewItemRow.__table__)
+INSERT_BATCH = 20_000  # rows per executemany: bounded memory for 100,000-order reports
+SAMPLE = 100  # review rows and mismatches carried in a PostResult (all reviews are stored)
+ACCOUNT_NAMES = {
+    "income": "Amazon Pay income",
+    "expenses": "Amazon Pay refunds and chargebacks",
+    "fees": "Amazon Pay fees",
+    "clearing": "Amazon Pay clearing",
+}
+
+
+class PostStatus(StrEnum):
+    POSTED = "posted"
+    ALREADY_POSTED = "already_posted"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ReportSource:
+    """Where a report came from (`inbox:<file>`, `amazon-pay:<report id>`) and its digest."""
+
+    name: str
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class PostResult:
+    """What posting a report did; the samples hold the first review rows and mismatches."""
+
+    settlement_id: str
+    status: PostStatus
+    payments_created: int = 0
+    unmatched_rows: int = 0
+    booked_rows: int = 0
+    attempts: int = 0
+    mismatches: list[dict[str, object]] = field(default_factory=list)  # the first SAMPLE
+    mismatch_count: int = 0
+    review_sample: list[dict[str, Any]] = field(default_factory=list)
+    same_content: bool | None = None  # already posted: was it the same file?
+
+
+def post_report(
+    engine: Engine,
+    report: ParsedReport,
+    check: CheckResult,
+    accounts: Accounts,
+    source: ReportSource,
+) -> PostResult:
+    """Post a checked report once: payments and review rows, or rejected with its check result."""
+    for attempt in range(3):
+        try:
+            with UnitOfWork(engine) as uow:
+                begin_write(uow.session)
+                result = _post(SettlementRepository(uow.session), report, check, accounts, source)
+                uow.commit()
+                return result
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            # Another import inserted this settlement first; look again, now it is visible.
+    raise AssertionError("unreachable")
+
+
+def begin_write(session: Session) -> None:
+    """Start a write transaction; on SQLite take the write lock now (other writers wait)."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("BEGIN IMMEDIATE"))
+
+
+def _post(
+    repo: SettlementRepository,
+    report: ParsedReport,
+    check: CheckResult,
+    accounts: Accounts,
+    source: ReportSource,
+) -> PostResult:
+    header = report.header
+    row = repo.lock_report(header.settlement_id)
+    if row is not None and row.status == PostStatus.POSTED:
+        same = None if source.sha256 is None else row.content_sha256 == source.sha256
+        return PostResult(
+            header.settlement_id,
+            PostStatus.ALREADY_POSTED,
+            attempts=row.attempts,
+            same_content=same,
+        )
+    row = repo.record_attempt(row, header, source, check)
+    if not check.valid:
+        row.status = PostStatus.REJECTED
+        return PostResult(header.settlement_id, PostStatus.REJECTED, attempts=row.attempts)
+    repo.ensure_accounts(accounts)
+    view, ids = load_store_view(repo.session, report.frame)
+    plan = plan_posting(report.frame, view, accounts)
+    created = repo.add_payments(row.id, plan, ids)
+    repo.add_review(row.id, plan)
+    row.status = PostStatus.POSTED
+    row.posted_at = datetime.now(UTC)
+    return PostResult(
+        header.settlement_id,
+        PostStatus.POSTED,
+        payments_created=created,
+        unmatched_rows=plan.unmatched_rows,
+        booked_rows=plan.booked_rows,
+        attempts=row.attempts,
+        mismatches=plan.mismatches[:SAMPLE],
+        mismatch_count=len(plan.mismatches),
+        review_sample=review_records(plan.review.head(SAMPLE)),
+    )
+
+
+class SettlementRepository:
+    """Settlement reports, payments and the review list on one session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def lock_report(self, settlement_id: str) -> SettlementReportRow | None:
+        """The report row, locked until the transaction ends (None if not yet stored)."""
+        query = select(SettlementReportRow).where(
+            SettlementReportRow.settlement_id == settlement_id
+        )
+        return self.session.scalars(query.with_for_update()).one_or_none()
+
+    def record_attempt(
+        self,
+        row: SettlementReportRow | None,
+        header: ReportHeader,
+        source: ReportSource,
+        check: CheckResult,
+    ) -> SettlementReportRow:
+        """Store (or update, for a retry) the report row with this attempt's file and check."""
+        if row is None:
+            row = SettlementReportRow(settlement_id=header.settlement_id, attempts=0)
+            self.session.add(row)
+        row.report_format = header.report_format
+        row.source = source.name[:500]
+        row.content_sha256 = source.sha256
+        row.currency = header.currency
+        row.total_minor = header.stated_total.to_minor() if header.stated_total else None
+        row.period_start, row.period_end = header.period_start, header.period_end
+        row.validation = check.to_json()
+        row.status = "received"
+        row.attempts += 1
+        self.session.flush()  # a concurrent first import makes this raise IntegrityError
+        return row
+
+    def ensure_accounts(self, accounts: Accounts) -> None:
+        """Create the configured finance accounts that are missing (others are left alone)."""
+        wanted = {
+            "income": accounts.income,
+            "expenses": accounts.expenses,
+            "fees": accounts.fees,
+            "clearing": accounts.clearing,
+        }
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        for kind, code in wanted.items():
+            if code:
+                values = {"code": code, "name": ACCOUNT_NAMES[kind], "kind": kind}
+                statement = dialect.insert(FinanceAccountRow).values(values)
+                self.session.execute(statement.on_conflict_do_nothing())
+
+    def add_payments(self, report_id: int, plan: PostingPlan, ids: dict[str, int]) -> int:
+        """Insert the plan's payments in batches (Core executemany); returns how many."""
+        for start in range(0, len(plan.payments), INSERT_BATCH):
+            part = plan.payments.iloc[start : start + INSERT_BATCH]
+            values = part.drop(columns="document_number").astype(object)
+            records = values.where(values.notna(), None).to_dict("records")
+            for record, number in zip(records, part["document_number"].tolist(), strict=True):
+                record["settlement_report_id"] = report_id
+                record["document_id"] = ids[number] if isinstance(number, str) else None
+            bulk_insert(self.session, PAYMENTS, records)
+        return len(plan.payments)
+
+    def add_review(self, report_id: int, plan: PostingPlan) -> None:
+        """Insert every unbooked row with its reason."""
+        records = [
+            {
+                "settlement_report_id": report_id,
+                "source_line": row["source_line"],
+                "reason": row["reason"],
+                "amount_minor": row["amount_minor"],
+                "currency": row["currency"],
+                "document_number": row["document_number"],
+                "row": row,
+            }
+            for row in review_records(plan.review)
+        ]
+        bulk_insert(self.session, REVIEWS, records)
+
+
+def review_items(
+    engine: Engine, settlement_id: str, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The review list of one report, in source order."""
+    query = (
+        select(ReviewItemRow)
+        .join(SettlementReportRow)
+        .where(SettlementReportRow.settlement_id == settlement_id)
+        .order_by(ReviewItemRow.source_line, ReviewItemRow.id)
+        .limit(limit)
+    )
+    with UnitOfWork(engine) as uow:
+        return [
+            {
+                "source_line": item.source_line,
+                "reason": item.reason,
+                "amount_minor": item.amount_minor,
+                "currency": item.currency,
+                "document_number": item.document_number,
+                "row": item.row,
+            }
+            for item in uow.session.scalars(query)
+        ]
+
+
+def posted_sources(engine: Engine, sources: list[str]) -> set[str]:
+    """Which of these sources already posted a report (so a re-listed one is not fetched again)."""
+    found: set[str] = set()
+    with UnitOfWork(engine) as uow:
+        for chunk in chunks(sources):
+            query = select(SettlementReportRow.source).where(
+                SettlementReportRow.source.in_(chunk),
+                SettlementReportRow.status == PostStatus.POSTED.value,
+            )
+            found.update(uow.session.scalars(query))
+    return found
+
+
+def last_success(engine: Engine, source: str) -> datetime | None:
+    """When the source was last read completely, if ever."""
+    with UnitOfWork(engine) as uow:
+        row = uow.session.get(SettlementCursorRow, source)
+        return None if row is None else row.last_success_at
+
+
+def record_success(engine: Engine, source: str, when: datetime) -> None:
+    """Remember that the source was read completely as of `when`."""
+    with UnitOfWork(engine) as uow:
+        row = uow.session.get(SettlementCursorRow, source)
+        if row is None:
+            uow.session.add(SettlementCursorRow(source=source, last_success_at=when))
+        else:
+            row.last_success_at = max(row.last_success_at, when)
+        uow.commit()

@@ -1,0 +1,96 @@
+"""One settlement file through the pipeline: parse, check, post; shared by the CLI and the flows.
+
+Each step is a plain function (the flow's tasks wrap them one by one); `import_report` runs all
+three for the command line. The outcome is one JSON-ready dict: amounts are decimal strings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine
+
+from adapters.erp.settlements import PostResult, PostStatus, ReportSource, post_report
+from adapters.quality.result import CheckResult
+from adapters.reports.inbox import digest
+from adapters.settings import ModuleSettings
+from domain.money import Money
+from domain.settlement.model import ParsedReport
+from domain.settlement.parse import DEFAULT_MAX_BYTES, parse_report
+from domain.settlement.posting import Accounts
+
+MAX_REPORT_BYTES = DEFAULT_MAX_BYTES
+
+
+def accounts_of(settings: ModuleSettings) -> Accounts:
+    """The finance accounts configured in the settings."""
+    return Accounts(
+        income=settings.account_income,
+        expenses=settings.account_expenses,
+        fees=settings.account_amazon_fees,
+        clearing=settings.account_clearing or None,
+    )
+
+
+def parse(data: bytes) -> ParsedReport:
+    """Parse a report's bytes; unreadable or unsafe input raises ReportError (one line)."""
+    return parse_report(data, max_bytes=MAX_REPORT_BYTES)
+
+
+def check(report: ParsedReport) -> CheckResult:
+    """Run the quality suite on a parsed report (Great Expectations loads on first use)."""
+    from adapters.quality.runner import check_report
+
+    return check_report(report)
+
+
+def post(
+    engine: Engine,
+    report: ParsedReport,
+    result: CheckResult,
+    settings: ModuleSettings,
+    source: ReportSource,
+) -> PostResult:
+    """Post a checked report once (or store it rejected)."""
+    return post_report(engine, report, result, accounts_of(settings), source)
+
+
+def report_facts(report: ParsedReport) -> dict[str, Any]:
+    """What the report says: id, format, currency, total (the CSV's: the sum), rows, sum."""
+    header, frame = report.header, report.frame
+    total_minor = int(frame["amount_minor"].sum())
+    stated = header.stated_total or Money.from_minor(total_minor, header.currency)
+    return {
+        "settlement_id": header.settlement_id,
+        "format": header.report_format,
+        "currency": header.currency,
+        "total_amount": str(stated.amount),
+        "rows": len(frame),
+        "sum_amount": str(Money.from_minor(total_minor, header.currency).amount),
+    }
+
+
+def outcome(
+    report: ParsedReport, result: CheckResult, posted: PostResult | None = None
+) -> dict[str, Any]:
+    """The JSON outcome of parse + check (+ post)."""
+    summary = report_facts(report)
+    summary["valid"] = result.valid
+    summary["failed_expectations"] = list(result.failed_expectations)
+    if posted is not None:
+        summary["status"] = posted.status.value
+        summary["payments_created"] = posted.payments_created
+        summary["unmatched_rows"] = posted.unmatched_rows
+        if posted.status is PostStatus.ALREADY_POSTED and posted.same_content is False:
+            summary["note"] = "a different file with this settlement id was posted earlier"
+    return summary
+
+
+def import_report(
+    engine: Engine, data: bytes, source_name: str, settings: ModuleSettings
+) -> tuple[dict[str, Any], CheckResult, PostResult]:
+    """Parse, check and post one report's bytes; ReportError when it cannot be read."""
+    report = parse(data)
+    result = check(report)
+    posted = post(engine, report, result, settings, ReportSource(source_name, digest(data)))
+    return outcome(report, result, posted), result, posted

@@ -1,0 +1,55 @@
+"""The inbox folder: settlement files downloaded from Seller Central, waiting to be imported.
+
+Files directly in the folder are pending; after an import they move to `done/` (posted or
+already posted) or `rejected/` (unreadable, or refused by the quality check) beside them, so the
+folder always shows what is still to do. A file being written (`.part`, `.tmp`, hidden) waits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from domain.settlement.model import ReportError
+
+SUFFIXES = frozenset({".xml", ".csv", ".txt"})
+DONE, REJECTED = "done", "rejected"
+
+
+def pending_files(folder: Path) -> list[Path]:
+    """The report files waiting in the folder, oldest first (then by name)."""
+    if not folder.is_dir():
+        return []
+    files = [
+        path
+        for path in folder.iterdir()
+        if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in SUFFIXES
+    ]
+    return sorted(files, key=lambda path: (path.stat().st_mtime, path.name))
+
+
+def read_report_file(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes; a file above `max_bytes` is refused before it is read."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise ReportError(f"{path.name} has {size} bytes, more than the limit of {max_bytes}")
+    return path.read_bytes()
+
+
+def digest(data: bytes) -> str:
+    """SHA-256 of a report's bytes: tells a re-import of the same file from a different one."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def move_processed(path: Path, outcome: str) -> Path:
+    """Move an imported file to `done/` or `rejected/`, never overwriting an earlier one."""
+    if outcome not in (DONE, REJECTED):
+        raise ValueError(f"outcome must be {DONE!r} or {REJECTED!r}, got {outcome!r}")
+    target_dir = path.parent / outcome
+    target_dir.mkdir(exist_ok=True)
+    target = target_dir / path.name
+    counter = 1
+    while target.exists():
+        target = target_dir / f"{path.stem}.{counter}{path.suffix}"
+        counter += 1
+    return path.replace(target)

@@ -1,0 +1,88 @@
+"""`amazon-payments settlement`: check or import one settlement file (XML or Amazon Pay CSV).
+
+With `--json` the last line of output is one JSON object. `total_amount` is the report's stated
+total; the Amazon Pay CSV states none, so there it is the sum of all amounts (= `sum_amount`).
+Exit status: 0 valid / posted / already posted, 3 rejected by the expectations, 2 unreadable or
+unsafe input (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from adapters.erp.settlements import PostStatus, ReportSource, review_items
+from adapters.quality.result import CheckResult
+from adapters.reports import importer
+from adapters.reports.inbox import digest, read_report_file
+from adapters.settings import ModuleSettings
+from cli.context import engine, fail
+from domain.money import Money
+from domain.settlement.model import ParsedReport, ReportError
+
+app = typer.Typer(help="Amazon settlement reports: check, import, review.", no_args_is_help=True)
+REJECTED_EXIT = 3
+UNREADABLE_EXIT = 2
+JSON_OPTION = typer.Option(False, "--json", help="End with one JSON object.")
+
+
+def _read(file: Path) -> tuple[bytes, ParsedReport]:
+    try:
+        data = read_report_file(file, importer.MAX_REPORT_BYTES)
+        return data, importer.parse(data)
+    except OSError as problem:
+        fail(f"{file}: cannot read: {problem.strerror or problem}", UNREADABLE_EXIT)
+    except ReportError as problem:
+        fail(f"{file}: {problem}", UNREADABLE_EXIT)
+
+
+def _show(summary: dict[str, Any], result: CheckResult, as_json: bool) -> None:
+    typer.echo(
+        f"settlement {summary['settlement_id']} ({summary['format']}): {summary['rows']} rows, "
+        f"sum {summary['sum_amount']} {summary['currency']}, total {summary['total_amount']}"
+    )
+    typer.echo(result.message())
+    if "status" in summary:
+        typer.echo(
+            f"{summary['status']}: {summary['payments_created']} payment(s) created, "
+            f"{summary['unmatched_rows']} row(s) to review"
+        )
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
+@app.command("parse")
+def parse_command(file: Path, as_json: bool = JSON_OPTION) -> None:
+    """Parse and check a settlement file; nothing is posted."""
+    _data, report = _read(file)
+    result = importer.check(report)
+    _show(importer.outcome(report, result), result, as_json)
+    if not result.valid:
+        raise typer.Exit(REJECTED_EXIT)
+
+
+@app.command("import")
+def import_command(file: Path, as_json: bool = JSON_OPTION) -> None:
+    """Parse, check and post a settlement file: at most once per settlement id."""
+    data, report = _read(file)
+    result = importer.check(report)
+    source = ReportSource(f"file:{file.name}", digest(data))
+    posted = importer.post(engine(), report, result, ModuleSettings(), source)
+    _show(importer.outcome(report, result, posted), result, as_json)
+    if posted.status is PostStatus.REJECTED:
+        raise typer.Exit(REJECTED_EXIT)
+
+
+@app.command("review")
+def review_command(settlement_id: str, limit: int = 50, as_json: bool = JSON_OPTION) -> None:
+    """List the rows of a posted report that went to review, with their reasons."""
+    items = review_items(engine(), settlement_id, limit=limit)
+    if as_json:
+        typer.echo(json.dumps(items, ensure_ascii=False))
+        return
+    for item in items:
+        amount = Money.from_minor(item["amount_minor"], item["currency"])
+        typer.echo(f"line {item['source_line']}: {amount}: {item['reason']}")
