@@ -21,7 +21,8 @@ import typer
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from cli.demo_report import readable, store_view, summary
+from adapters.settings import ModuleSettings
+from cli.demo_report import readable, settlement_view, store_view, summary
 
 ROLES = (
     "plain", "partial_refund", "full_refund", "declined", "slow", "late_capture", "expired",
@@ -48,9 +49,22 @@ def demo(
         from cli.demo_run import run_scenario
 
         engine, ledger = run_scenario(base_url, _roles(orders, seed), log=not as_json)
-        result = summary(store_view(engine), ledger)
+        settled = settlement_view(engine, _reports())
+        result = summary(store_view(engine), ledger, settled, ModuleSettings().account_amazon_fees)
         engine.dispose()
     typer.echo(json.dumps(result) if as_json else readable(result))
+
+
+def _reports() -> list[bytes]:
+    """Every settlement report the sandbox lists, downloaded through the module's client."""
+    from tasks.order_steps import order_steps
+
+    client = order_steps().amazon
+    return [
+        client.download_report_document(report.report_document_id)
+        for report in client.iter_reports()
+        if report.report_document_id
+    ]
 
 
 def _roles(orders: int, seed: int) -> dict[str, str]:

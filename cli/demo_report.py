@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow
+from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, PaymentRow, ReviewItemRow
 from adapters.erp.store import UnitOfWork
 
 
@@ -79,13 +79,51 @@ def invariants(store: dict[str, Any], ledger: dict[str, Any]) -> dict[str, bool]
     }
 
 
-def summary(store: dict[str, Any], ledger: dict[str, Any]) -> dict[str, Any]:
+def settlement_view(engine: Engine, reports: list[bytes]) -> dict[str, Any]:
+    """Payments and review rows booked from the settlement reports, beside the reports' rows."""
+    from domain.settlement.parse import parse_report
+
+    frames = [parse_report(data).frame for data in reports]
+    with UnitOfWork(engine) as uow:
+        booked = dict(
+            uow.session.execute(
+                select(PaymentRow.account, func.sum(PaymentRow.amount_minor)).group_by(
+                    PaymentRow.account
+                )
+            ).all()
+        )
+        payments = uow.session.scalar(select(func.count()).select_from(PaymentRow)) or 0
+        review = uow.session.scalar(select(func.sum(ReviewItemRow.amount_minor))) or 0
+    fee_rows = sum(int(f.loc[f["amount_group"] == "Fee", "amount_minor"].sum()) for f in frames)
+    total = sum(int(f["amount_minor"].sum()) for f in frames)
+    return {
+        "payments": payments,
+        "booked": booked,
+        "review": review,
+        "fees": fee_rows,
+        "total": total,
+    }
+
+
+def settlement_balances(view: dict[str, Any], fee_account: str) -> bool:
+    """Payments and fees posted equal the reports' amounts, to the cent; nothing is lost."""
+    booked = view["booked"]
+    everything = sum(booked.values()) + view["review"] == view["total"]
+    return bool(view["payments"]) and everything and booked.get(fee_account, 0) == view["fees"]
+
+
+def summary(
+    store: dict[str, Any], ledger: dict[str, Any], settled: dict[str, Any], fee_account: str
+) -> dict[str, Any]:
     """The demo's JSON object."""
+    checks = invariants(store, ledger)
+    checks["settlement_balances"] = settlement_balances(settled, fee_account)
     return {
         "orders": len(store["orders"]),
         "status_counts": dict(sorted(Counter(o["status"] for o in store["orders"]).items())),
         "amazon_calls": dict(sorted(store["calls"].items())),
-        "invariants": invariants(store, ledger),
+        "payments_posted": settled["payments"],
+        "invariants": checks,
     }
 
 
@@ -95,6 +133,7 @@ def readable(result: dict[str, Any]) -> str:
     lines += [f"  {status:<24} {count:>4}" for status, count in result["status_counts"].items()]
     lines += ["", "Amazon calls:"]
     lines += [f"  {op:<24} {count:>4}" for op, count in result["amazon_calls"].items()]
+    lines += ["", f"payments posted from the settlement report: {result['payments_posted']}"]
     lines += ["", "invariants (ERP store vs sandbox ledger):"]
     checks = result["invariants"].items()
     lines += [f"  {name:<28} {'ok' if ok else 'BROKEN'}" for name, ok in checks]

@@ -14,6 +14,7 @@ from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
 from domain.payment_status import Event, Status
 from flows import orders as order_flows
+from flows.settlement import reconcile_settlements
 from flows.sync import sync
 from tasks import order_actions
 from tasks.order_steps import StepRefused, order_steps
@@ -70,6 +71,10 @@ def run_scenario(base_url: str, roles: dict[str, str], log: bool) -> tuple[Engin
     sync()
     admin(base_url, "POST", "/clock/advance", {"minutes": 1})
     sync()
+    say("settlement: Amazon closes the period; reconcile-settlements books the report")
+    admin(base_url, "POST", "/clock/advance", {"days": 1})
+    admin(base_url, "POST", "/settlements/close")
+    reconcile_settlements()
     return steps.engine, admin(base_url, "GET", "/ledger")
 
 

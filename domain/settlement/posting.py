@@ -203,7 +203,10 @@ def plan_posting(frame: pd.DataFrame, view: StoreView, accounts: Accounts) -> Po
 
 
 def _group_payments(booked: pd.DataFrame) -> pd.DataFrame:
-    """One payment per document, account, transaction kind and transaction."""
+    """One payment per document, account, transaction kind and transaction.
+
+    A group that sums to zero (a refund's empty fee columns) is no payment: nothing is booked.
+    """
     grouped = booked.groupby(PAYMENT_KEY, dropna=False, sort=True).agg(
         amount_minor=("amount_minor", "sum"),
         currency=("currency", "first"),
@@ -211,6 +214,7 @@ def _group_payments(booked: pd.DataFrame) -> pd.DataFrame:
         source_line=("source_line", "min"),
         row_count=("amount_minor", "size"),
     )
+    grouped = grouped[grouped["amount_minor"].ne(0)]
     return grouped.reset_index()
 
 

@@ -233,3 +233,21 @@ def test_review_records_are_json_ready():
     assert record["posted_at"] == "2024-03-05T10:00:00+00:00"
     assert record["amount_minor"] == -2554 and type(record["amount_minor"]) is int
     assert record["merchant_order_id"] is None and record["source_line"] == 7
+
+
+def test_a_refund_without_fees_books_no_zero_payment_to_the_fee_account():
+    frame = frame_of(
+        [
+            row("refund", "Transaction", "TransactionAmount", -500, amazon="P01-1", line=9),
+            row("refund", "Fee", "TransactionPercentageFee", 0, amazon="P01-1", line=9),
+            row("refund", "Fee", "TransactionFixedFee", 0, amazon="P01-1", line=9),
+        ]
+    )
+    view = view_of(
+        facts("HB9"),
+        facts("GS9", doc_type="credit_note", refers_to="HB9"),
+        references={"P01-1": "HB9"},
+    )
+    plan = plan_posting(frame, view, ACCOUNTS)
+    assert booked(plan) == [("GS9", "4900", -500, "refund")]
+    assert plan.review.empty
