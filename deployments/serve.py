@@ -6,7 +6,16 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 
-from flows.orders import activate, activate_batch, authorize, cancel, refund
+from flows.orders import (
+    activate,
+    activate_batch,
+    authorize,
+    authorize_batch,
+    cancel,
+    cancel_batch,
+    refund,
+    refund_batch,
+)
 from flows.settlement import backfill_settlements, reconcile_settlements
 from flows.sync import sync
 
@@ -20,7 +29,10 @@ def deployments() -> list[RunnerDeployment]:
         sync.to_deployment(name="sync", interval=SWEEP_SECONDS, concurrency_limit=1),
         authorize.to_deployment(name="authorize"),
         activate.to_deployment(name="activate"),
+        authorize_batch.to_deployment(name="authorize-batch"),
         activate_batch.to_deployment(name="activate-batch"),
+        refund_batch.to_deployment(name="refund-batch"),
+        cancel_batch.to_deployment(name="cancel-batch"),
         refund.to_deployment(name="refund"),
         cancel.to_deployment(name="cancel"),
         reconcile_settlements.to_deployment(

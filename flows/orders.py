@@ -8,13 +8,16 @@ timeout is a normal outcome: the run completes with `authorization_overdue`.
 
 from __future__ import annotations
 
-from prefect import flow, get_run_logger
+from prefect import Task, flow, get_run_logger
 
 from adapters.settings import ModuleSettings
 from tasks.orders import (
     activate_chunk,
     activate_document,
+    authorize_chunk,
+    cancel_chunk,
     cancel_order,
+    refund_chunk,
     refund_credit_note,
     start_authorization,
     wait_for_authorization,
@@ -56,10 +59,33 @@ def cancel(number: str, items: list[str] | None = None) -> str:
     return cancel_order(number, items)
 
 
+def run_chunks(chunk_task: Task[[list[str]], dict[str, str]], numbers: list[str]) -> dict[str, str]:
+    """Map a chunk task over the numbers, 200 a chunk; document number -> outcome."""
+    results: dict[str, str] = {}
+    for future in chunk_task.map(chunks(numbers)):
+        results.update(future.result())
+    return results
+
+
+@flow(name="authorize-batch")
+def authorize_batch(numbers: list[str]) -> dict[str, str]:
+    """Create the charges of many pending orders; the sweeper follows up on pending answers."""
+    return run_chunks(authorize_chunk, numbers)
+
+
 @flow(name="activate-batch")
 def activate_batch(numbers: list[str]) -> dict[str, str]:
     """Activate many documents in chunk tasks under the client-side rate limit."""
-    results: dict[str, str] = {}
-    for future in activate_chunk.map(chunks(numbers)):
-        results.update(future.result())
-    return results
+    return run_chunks(activate_chunk, numbers)
+
+
+@flow(name="refund-batch")
+def refund_batch(credit_notes: list[str]) -> dict[str, str]:
+    """Refund many credit notes."""
+    return run_chunks(refund_chunk, credit_notes)
+
+
+@flow(name="cancel-batch")
+def cancel_batch(numbers: list[str]) -> dict[str, str]:
+    """Cancel many whole orders; each one that cannot be cancelled says why in the result."""
+    return run_chunks(cancel_chunk, numbers)

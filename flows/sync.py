@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from prefect import Task, flow, get_run_logger, task
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from adapters.erp.store import UnitOfWork
 from adapters.erp.work_queue import WorkQueue, find_work
-from flows.orders import chunks
+from flows.orders import run_chunks
 from tasks.orders import (
     activate_chunk,
     authorize_chunk,
@@ -42,26 +42,19 @@ def overdue_chunk(numbers: list[str]) -> dict[str, str]:
     return run_chunk(numbers, order_steps().mark_overdue)
 
 
-def _run(chunk_task: Task[[list[str]], dict[str, str]], numbers: list[str]) -> dict[str, str]:
-    results: dict[str, str] = {}
-    for future in chunk_task.map(chunks(numbers)):
-        results.update(future.result())
-    return results
-
-
 @flow(name="sync")
 def sync(limit: int = 5000) -> dict[str, int]:
     """One sweep over the work queue; returns how many documents each step touched."""
     queue = collect_work(limit)
     results = {
-        "authorize": _run(authorize_chunk, queue.to_authorize),
-        "poll": _run(reconcile_chunk, queue.to_poll),
-        "activate": _run(activate_chunk, queue.to_activate),
-        "reauthorize": _run(reauthorize_chunk, queue.to_reauthorize),
-        "refund": _run(refund_chunk, queue.credit_notes),
+        "authorize": run_chunks(authorize_chunk, queue.to_authorize),
+        "poll": run_chunks(reconcile_chunk, queue.to_poll),
+        "activate": run_chunks(activate_chunk, queue.to_activate),
+        "reauthorize": run_chunks(reauthorize_chunk, queue.to_reauthorize),
+        "refund": run_chunks(refund_chunk, queue.credit_notes),
     }
     still_pending = [n for n in queue.overdue_candidates if results["poll"].get(n) == "pending"]
-    results["overdue"] = _run(overdue_chunk, still_pending)
+    results["overdue"] = run_chunks(overdue_chunk, still_pending)
     errors = {n: r for step in results.values() for n, r in step.items() if r.startswith("error")}
     summary = {step: len(done) for step, done in results.items()} | {"errors": len(errors)}
     lines = [f"| {step} | {count} |" for step, count in summary.items()]

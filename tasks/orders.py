@@ -104,6 +104,12 @@ def reconcile_chunk(numbers: list[str]) -> dict[str, str]:
 
 
 @task(cache_policy=NONE)
+def cancel_chunk(numbers: list[str]) -> dict[str, str]:
+    steps = order_steps()
+    return run_chunk(numbers, lambda number: order_actions.cancel(steps, number))
+
+
+@task(cache_policy=NONE)
 def refund_chunk(credit_notes: list[str]) -> dict[str, str]:
     steps = order_steps()
     return run_chunk(credit_notes, lambda number: order_actions.refund(steps, number))

@@ -55,3 +55,29 @@ def test_the_sweeper_authorizes_activates_and_refunds_in_chunks(flow_env, steps,
     assert steps.status("HB0") is Status.REFUNDED
     with UnitOfWork(steps.engine) as uow:
         assert uow.documents.get("HB2").payment.status is Status.ACCEPTED
+
+
+def test_refund_flow_refunds_a_credit_note_and_is_named_after_it(flow_env, steps, amazon):
+    place_order(steps, amazon, "HB7", price="95.10")
+    steps.authorize("HB7")
+    orders.activate("HB7")
+    credit_note(steps, "GS7", "HB7", "25.00")
+    assert orders.refund("GS7") == "activated"  # RefundInitiated: Amazon decides later
+    amazon.advance(minutes=1)
+    assert orders.refund("GS7") == "partially_refunded"
+    assert "refund-GS7" in asyncio.run(run_names("refund-"))
+
+
+def test_batch_flows_authorize_activate_refund_and_cancel_many_documents(flow_env, steps, amazon):
+    for n in range(4):
+        place_order(steps, amazon, f"B{n}", price="95.10")
+    numbers = [f"B{n}" for n in range(4)]
+    assert set(orders.authorize_batch(numbers).values()) == {"accepted"}
+    for number in numbers[:2]:
+        steps.apply(number, Event.ACTIVATION_REQUESTED)
+    assert orders.activate_batch(numbers[:2]) == {"B0": "activated", "B1": "activated"}
+    credit_note(steps, "GB0", "B0", "100.00")
+    assert orders.refund_batch(["GB0"]) == {"GB0": "activated"}
+    cancelled = orders.cancel_batch(["B1", "B2", "B3"])
+    assert cancelled["B2"] == cancelled["B3"] == "cancelled"
+    assert cancelled["B1"].startswith("error: B1 cannot be cancelled")
