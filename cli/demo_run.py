@@ -12,7 +12,7 @@ from adapters.erp.store import UnitOfWork
 from cli.demo import CARDS, admin
 from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
-from domain.payment_status import Event, Status
+from domain.payment_status import Status
 from flows import orders as order_flows
 from flows.settlement import reconcile_settlements
 from flows.sync import sync
@@ -46,8 +46,7 @@ def run_scenario(base_url: str, roles: dict[str, str], log: bool) -> tuple[Engin
     _settle(steps, who("slow", "declined"))  # late answers arrive as notifications
     sync()
     say("activating (shipment confirmation) and cancelling")
-    _request_activation(steps, who("plain", "partial_refund", "full_refund", "slow"))
-    sync()
+    order_flows.activate_batch(who("plain", "partial_refund", "full_refund", "slow"))
     for number in who("cancel"):
         order_flows.cancel(number)
     for number in who("item_cancel"):
@@ -57,14 +56,12 @@ def run_scenario(base_url: str, roles: dict[str, str], log: bool) -> tuple[Engin
             say(f"  refused as it should be: {refused}")
     say("8 days later: captures become asynchronous")
     admin(base_url, "POST", "/clock/advance", {"days": 8})
-    _request_activation(steps, who("late_capture"))
-    sync()
+    order_flows.activate_batch(who("late_capture"))  # CaptureInitiated
     admin(base_url, "POST", "/clock/advance", {"minutes": 1})
     sync()
     say("31 days after authorization: expired authorizations are renewed, then captured")
     admin(base_url, "POST", "/clock/advance", {"days": 23})
-    _request_activation(steps, who("expired"))
-    sync()
+    order_flows.activate_batch(who("expired"))  # renews the lapsed authorization first
     say("returns: credit notes become refunds")
     _credit_notes(steps.engine, who("partial_refund"), share=Decimal("0.3"))
     _credit_notes(steps.engine, who("full_refund"), share=Decimal(1))
@@ -104,13 +101,6 @@ def _settle(steps: Any, numbers: list[str], seconds: float = 20) -> None:
     waiting = {Status.PENDING, Status.AUTHORIZATION_OVERDUE}
     while any(steps.status(n) in waiting for n in numbers) and time.monotonic() < deadline:
         time.sleep(0.2)
-
-
-def _request_activation(steps: Any, numbers: list[str]) -> None:
-    """The document-list action "shipped" on accepted documents: the sweeper then captures."""
-    for number in numbers:
-        if steps.status(number) is Status.ACCEPTED:
-            steps.apply(number, Event.ACTIVATION_REQUESTED)
 
 
 def _credit_notes(engine: Engine, orders: list[str], share: Decimal) -> None:

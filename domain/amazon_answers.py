@@ -13,6 +13,8 @@ from domain.payment_status import Event, Status
 
 CAPTURE_PHASE = frozenset({Status.ACTIVATION_REQUESTED, Status.CAPTURE_PENDING})
 HOLDS_AUTHORIZATION = frozenset({Status.ACCEPTED, Status.ACTIVATION_REQUESTED})
+# Cancel Charge, and Close Charge Permission with cancelPendingCharges: what our steps send.
+OUR_CANCELS = frozenset({"MerchantCanceled", "ChargePermissionCanceled"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,10 @@ def charge_answer(
         event = Event.CAPTURE_DECLINED if status in CAPTURE_PHASE else Event.DECLINED
         return Answer(event, reason=reason)
     if state == "Canceled":
+        if reason_code in OUR_CANCELS:
+            # Our own cancel (its notification may overtake our commit): the step that
+            # cancelled applies what it meant (cancelled, or a renewed authorization).
+            return Answer(None, reason=reason)
         # An authorization Amazon let lapse (ExpiredUnused) or cancelled while we still held it
         # must be renewed before capture; before acceptance it is a failed authorization.
         if status in HOLDS_AUTHORIZATION:

@@ -61,7 +61,10 @@ def _hold_authorization(steps: OrderSteps, document: Document, status: Status) -
         status = steps.reconcile_latest_charge(number)
         latest = steps.charges(number)[-1]
         authorized = latest.amount_minor or 0
-        if status is Status.ACTIVATION_REQUESTED and document.gross_total.to_minor() > authorized:
+        if status is Status.ACTIVATION_REQUESTED and latest.state == "Canceled":
+            # cancelled outside this module (Seller Central): renew before capturing
+            status = steps.apply(number, Event.AUTHORIZATION_EXPIRED, reason="charge canceled")
+        elif status is Status.ACTIVATION_REQUESTED and document.gross_total.to_minor() > authorized:
             # A higher total needs a new authorization (a lower one simply captures less).
             _cancel_charge(steps, number, latest.amazon_id, "total raised")
             status = steps.apply(number, Event.AUTHORIZATION_EXPIRED, reason="total raised")
