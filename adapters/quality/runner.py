@@ -62,7 +62,11 @@ def check_report(
     header, frame = report.header, report.frame
     rows = _positioned(frame)
     parameters = _row_parameters(header, posted_at_tolerance)
-    outcomes = _run(engine, "rows", rows, frame, parameters, _texts(header, parameters))
+    texts = _texts(header, parameters)
+    outcomes = _run(engine, "rows", rows, frame, parameters, texts)
+    if {"transaction_kind", "amazon_order_id"} <= set(rows.columns):
+        narrow = rows[["transaction_kind", "amazon_order_id"]]
+        outcomes += _run(engine, "order_ids", narrow, frame, {}, texts)
     if header.stated_total is not None:
         outcomes += _total_outcomes(engine, header, header.stated_total, rows, frame)
     outcomes += _fee_outcomes(engine, report)

@@ -21,12 +21,12 @@ XML_CHECKS = [
     "posted_at_not_null",
     "source_line_not_null",
     "settlement_id_is_header_settlement",
-    "order_rows_have_amazon_order_id",
     "amount_minor_is_int64",
     "transaction_kind_is_known",
     "currency_is_header_currency",
     "rows_are_unique",
     "posted_at_within_period",
+    "order_rows_have_amazon_order_id",
     "sum_equals_stated_total",
 ]
 
