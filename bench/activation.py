@@ -76,12 +76,12 @@ def prepare(base_url: str, folder: Path, count: int, prefix: str) -> list[str]:
     from domain.documents import Customer, Document, DocumentType, Item
     from domain.money import Money
     from domain.payment_status import Event
-    from tasks.order_steps import order_steps
+    from tasks.order_steps import order_steps, reset_order_steps
     from tasks.orders import run_chunk
 
     os.environ["AMAZON_PAYMENTS_DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ["AMAZON_PAY_QUOTAS"] = "live"
-    order_steps.cache_clear()
+    reset_order_steps()
     steps = order_steps()
     steps.amazon = unpaced_client()  # preparing is not what is measured
     upgrade(steps.engine)
@@ -119,10 +119,10 @@ def prepare(base_url: str, folder: Path, count: int, prefix: str) -> list[str]:
 def measure(base_url: str, numbers: list[str], paced: bool) -> dict[str, float]:
     """Activate the documents through the activate-batch flow under live quotas."""
     from flows.orders import activate_batch
-    from tasks.order_steps import order_steps
+    from tasks.order_steps import order_steps, reset_order_steps
 
     os.environ["AMAZON_PAY_QUOTAS"] = "live"
-    order_steps.cache_clear()
+    reset_order_steps()
     if not paced:
         order_steps().amazon = unpaced_client()
     admin(base_url, "PUT", "/throttle", {"quotas": "live"})  # also resets the counters

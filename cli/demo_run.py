@@ -17,14 +17,14 @@ from flows import orders as order_flows
 from flows.settlement import reconcile_settlements
 from flows.sync import sync
 from tasks import order_actions
-from tasks.order_steps import StepRefused, order_steps
+from tasks.order_steps import StepRefused, order_steps, reset_order_steps
 
 PRICES = ("19.90", "34.50", "95.10", "120.00", "7.99")
 
 
 def run_scenario(base_url: str, roles: dict[str, str], log: bool) -> tuple[Engine, dict[str, Any]]:
     """Push every order through its role's lifecycle; returns the store and the sandbox ledger."""
-    order_steps.cache_clear()  # built afresh from the demo's settings
+    reset_order_steps()  # built afresh from the demo's settings
     steps = order_steps()
 
     def say(text: str) -> None:

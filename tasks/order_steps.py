@@ -8,8 +8,8 @@ reconciles instead of failing.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
 from sqlalchemy import Engine, update
 
@@ -24,13 +24,28 @@ from domain.money import Money
 from domain.payment_status import Event, Status
 from tasks.amazon_gateway import AmazonGateway
 
+_shared: list[OrderSteps] = []
+_shared_lock = threading.Lock()
 
-@lru_cache(maxsize=1)
+
 def order_steps() -> OrderSteps:
-    """The process-wide steps object, built from the environment's settings."""
-    settings = ModuleSettings()
-    client = AmazonPayClient.from_settings(AmazonPaySettings())
-    return OrderSteps(make_engine(settings.database_url), client, settings)
+    """The process-wide steps object, built once from the environment's settings.
+
+    Built under a lock: chunk tasks start on several threads at once, and two clients would
+    mean two token buckets, pacing the process at twice Amazon's quota.
+    """
+    with _shared_lock:
+        if not _shared:
+            settings = ModuleSettings()
+            client = AmazonPayClient.from_settings(AmazonPaySettings())
+            _shared.append(OrderSteps(make_engine(settings.database_url), client, settings))
+        return _shared[0]
+
+
+def reset_order_steps() -> None:
+    """Forget the shared steps object; the next `order_steps()` reads the settings again."""
+    with _shared_lock:
+        _shared.clear()
 
 
 class StepRefused(ValueError):

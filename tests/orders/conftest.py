@@ -19,7 +19,7 @@ from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
 from sandbox.config import SandboxConfig
 from sandbox.server import run_in_thread
-from tasks.order_steps import OrderSteps, order_steps
+from tasks.order_steps import OrderSteps, reset_order_steps
 
 KEY_ID = "SANDBOX-ORDERSTESTKEY00000001"
 
@@ -132,6 +132,6 @@ def flow_env(prefect_harness, monkeypatch, rsa_key, amazon, database_url, steps)
     monkeypatch.setenv("AMAZON_PAY_PRIVATE_KEY", private.decode())
     monkeypatch.setenv("AMAZON_PAY_BASE_URL", amazon.base_url)
     monkeypatch.setenv("AMAZON_PAYMENTS_DATABASE_URL", database_url)
-    order_steps.cache_clear()
+    reset_order_steps()
     yield
-    order_steps.cache_clear()
+    reset_order_steps()
