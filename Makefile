@@ -37,7 +37,9 @@ pytest:
 	$(BIN)/python -m pytest -q
 
 bench: setup
-	$(BIN)/python -m bench.run_all
+	$(BIN)/python bench/settlement_parse.py
+	$(BIN)/python bench/settlement_pipeline.py
+	$(BIN)/python -m bench.activation
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 CAPTURE_BURST, CAPTURE_RATE = 20, 4.0
 KEY_ID = "SANDBOX-BENCHKEY0000000000001"
@@ -36,16 +34,11 @@ def admin(base_url: str, method: str, path: str, body: dict[str, Any] | None = N
 def start(stack: ExitStack) -> str:
     """The sandbox on loopback, without quotas while the documents are prepared."""
     from sandbox.config import SandboxConfig
+    from sandbox.keys import throwaway_key_pair
     from sandbox.server import run_in_thread
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    config = SandboxConfig(admin=True, public_keys={KEY_ID: public.decode()}, quotas="off")
+    private, public = throwaway_key_pair()
+    config = SandboxConfig(admin=True, public_keys={KEY_ID: public}, quotas="off")
     base_url = stack.enter_context(run_in_thread(config))
     os.environ.update(
         {

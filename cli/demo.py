@@ -18,8 +18,6 @@ from typing import Any
 
 import httpx
 import typer
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.settings import ModuleSettings
 from cli.demo_report import readable, settlement_view, store_view, summary
@@ -76,18 +74,13 @@ def _roles(orders: int, seed: int) -> dict[str, str]:
 
 def _start_sandbox(stack: ExitStack) -> str:
     from sandbox.config import SandboxConfig
+    from sandbox.keys import throwaway_key_pair
     from sandbox.server import run_in_thread
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    public = key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    private, public = throwaway_key_pair()
     # The client paces itself at live quotas; the sandbox does not throttle, so a slow or busy
     # machine cannot turn the lifecycle demo into a 429 demo.
-    config = SandboxConfig(admin=True, public_keys={KEY_ID: public.decode()}, quotas="off")
+    config = SandboxConfig(admin=True, public_keys={KEY_ID: public}, quotas="off")
     base_url = stack.enter_context(run_in_thread(config))
     # The demo's own throwaway key: it lives in this process's environment only.
     os.environ["AMAZON_PAY_PRIVATE_KEY"] = private.decode()

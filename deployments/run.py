@@ -21,12 +21,11 @@ import time
 from pathlib import Path
 
 import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.erp.migrate import upgrade
 from adapters.erp.store import make_engine
 from adapters.settings import DATA_DIR, ModuleSettings
+from sandbox.keys import throwaway_key_pair
 
 HOST = "127.0.0.1"
 PREFECT_PORT = int(os.environ.get("PREFECT_PORT", "4200"))
@@ -44,18 +43,10 @@ def local_sandbox_key() -> tuple[Path, Path]:
     private, keys = folder / "local-key.pem", folder / "keys.json"
     if not private.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
+        pem, public = throwaway_key_pair()
         private.touch(mode=0o600)
         private.write_bytes(pem)
-        public = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        keys.write_text(json.dumps({LOCAL_KEY_ID: public.decode()}))
+        keys.write_text(json.dumps({LOCAL_KEY_ID: public}))
     return private, keys
 
 
