@@ -120,3 +120,32 @@ def test_unreadable_input_exits_2_with_one_line(sqlite_cli, samples, tmp_path):
         assert result.stdout == ""
         (line,) = result.stderr.strip().splitlines()
         assert line.startswith(f"{path}: ") and expected in line
+
+
+UNSAFE_OR_BROKEN = {
+    "billion-laughs.xml": (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+        "<AmazonEnvelope>&lol2;</AmazonEnvelope>",
+        "DOCTYPE",
+    ),
+    "external-entity.xml": (
+        '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        "<AmazonEnvelope>&x;</AmazonEnvelope>",
+        "DOCTYPE",
+    ),
+    "truncated.xml": ('<?xml version="1.0"?><AmazonEnvelope><Header>', "line"),
+    "not-a-report.xml": ('<?xml version="1.0"?><html><body/></html>', "html"),
+}
+
+
+def test_every_unsafe_or_broken_input_exits_2_with_one_line_naming_the_problem(
+    sqlite_cli, tmp_path
+):
+    for name, (content, expected) in UNSAFE_OR_BROKEN.items():
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        result = sqlite_cli("settlement", "parse", str(path), "--json")
+        assert result.returncode == 2, (name, result.stdout, result.stderr)
+        (line,) = result.stderr.strip().splitlines()
+        assert line.startswith(f"{path}: ") and expected.lower() in line.lower(), (name, line)
