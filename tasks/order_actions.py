@@ -183,7 +183,7 @@ def _cancel_charge(steps: OrderSteps, number: str, charge_id: str, reason: str) 
         )
     except StateError:  # already cancelled, captured or declined: the re-read tells which
         charge = steps.amazon.get_charge(charge_id)
-    steps._save_charge(number, charge)
+    steps.save_charge(number, charge)
 
 
 def _close_permission(steps: OrderSteps, number: str, permission_id: str) -> None:

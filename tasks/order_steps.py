@@ -117,7 +117,7 @@ class OrderSteps:
                 uow.session, amazon_log.document_id(uow.session, number), "charge"
             )
 
-    def _save_charge(self, number: str, charge: Charge) -> bool:
+    def save_charge(self, number: str, charge: Charge) -> bool:
         """Store the charge's state; True when it differs from what was stored (news)."""
         with UnitOfWork(self.engine) as uow:
             doc_id = amazon_log.document_id(uow.session, number)
@@ -152,7 +152,7 @@ class OrderSteps:
         """Read a charge from Amazon (unless given) and apply its state to the document."""
         if charge is None:
             charge = self.get_charge(number, charge_id)
-        changed = self._save_charge(number, charge)
+        changed = self.save_charge(number, charge)
         status = self.status(number)
         if not changed and charge.state == "Captured":
             return status  # this capture was applied already
