@@ -1,9 +1,11 @@
 """The sweeper: every document whose payment needs Amazon work, in chunks, on a schedule.
 
-It authorizes pending orders that have no charge yet, polls while an answer is awaited (pending,
-overdue with backoff until Amazon's 24 hours, capture pending), marks authorizations overdue
-after the timeout, activates requested shipments (re-authorizing lapsed or short authorizations)
-and refunds credit notes. Nothing is sent for a document while an earlier call is pending.
+First it finishes the Amazon calls that a dead run left unapplied (repeated exactly as recorded,
+with their keys). Then it authorizes pending orders that have no charge yet, polls while an
+answer is awaited (pending, overdue with backoff until Amazon's 24 hours, capture pending),
+marks authorizations overdue after the timeout, activates requested shipments (re-authorizing
+lapsed or short authorizations) and refunds credit notes. Nothing is sent for a document while
+an earlier call is pending.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from flows.orders import run_chunks
 from tasks.orders import (
     activate_chunk,
     authorize_chunk,
+    heal_chunk,
     order_steps,
     reauthorize_chunk,
     reconcile_chunk,
@@ -47,6 +50,7 @@ def sync(limit: int = 5000) -> dict[str, int]:
     """One sweep over the work queue; returns how many documents each step touched."""
     queue = collect_work(limit)
     results = {
+        "heal": run_chunks(heal_chunk, queue.to_heal),
         "authorize": run_chunks(authorize_chunk, queue.to_authorize),
         "poll": run_chunks(reconcile_chunk, queue.to_poll),
         "activate": run_chunks(activate_chunk, queue.to_activate),

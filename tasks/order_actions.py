@@ -1,25 +1,31 @@
-"""Activation (capture), refunds and cancellation of one document, on top of `OrderSteps`."""
+"""Activation (capture), refunds and cancellation of one document, on top of `OrderSteps`.
+
+Each action first finishes the document's calls that a dead run left open (`OrderSteps.heal`),
+then decides from the document as it now is.
+"""
 
 from __future__ import annotations
 
-from adapters.amazon_pay import StateError
 from adapters.erp import amazon_log
 from adapters.erp.store import UnitOfWork
 from domain.documents import Document, DocumentType
-from domain.money import Money
 from domain.payment_status import CANCELLABLE, Event, IllegalTransition, Status
-from tasks.order_steps import OrderSteps, StepRefused
+from tasks import order_calls
+from tasks.order_calls import ORDER_CANCELLED, TOTAL_RAISED, StepRefused
+from tasks.order_steps import OrderSteps
 
 SINGLE_ITEMS_REFUSED = (
     "cancelling single items is not possible through Amazon Pay: "
     "it needs manual action in Seller Central"
 )
+LIVE_CHARGE = (None, "AuthorizationInitiated", "Authorized")
 
 
 def activate(steps: OrderSteps, number: str) -> Status:
     """Capture the document's current gross total (the shipment confirmation)."""
-    document = steps.document(number)
-    status = document.payment.status
+    status = steps.heal(number)
+    if status is Status.ACTIVATED:
+        return status  # a re-run after the capture was applied: nothing more to do
     if status is Status.ACCEPTED:
         if not steps.settings.report_shipment:
             raise StepRefused(
@@ -38,17 +44,19 @@ def activate(steps: OrderSteps, number: str) -> Status:
         )
     if status is Status.CAPTURE_PENDING:
         return steps.reconcile_latest_charge(number)
-    status = _hold_authorization(steps, document, status)
+    status = _hold_authorization(steps, steps.document(number), status)
     if status is not Status.ACTIVATION_REQUESTED:
         return status
-    return _capture(steps, steps.document(number))
+    document = steps.document(number)
+    charge_id = steps.charges(number)[-1].amazon_id
+    return order_calls.capture(steps, number, charge_id, document.gross_total)
 
 
 def reauthorize(steps: OrderSteps, number: str) -> Status:
     """Renew a lapsed authorization; a shipment requested before it lapsed is then captured."""
     status = steps.authorize(number)
     with UnitOfWork(steps.engine) as uow:
-        resume = amazon_log.activation_outstanding(uow.session, steps.document_id(number))
+        resume = amazon_log.activation_outstanding(uow.session, uow.documents.id_of(number))
     if status is Status.ACCEPTED and resume:
         return activate(steps, number)
     return status
@@ -66,8 +74,7 @@ def _hold_authorization(steps: OrderSteps, document: Document, status: Status) -
             status = steps.apply(number, Event.AUTHORIZATION_EXPIRED, reason="charge canceled")
         elif status is Status.ACTIVATION_REQUESTED and document.gross_total.to_minor() > authorized:
             # A higher total needs a new authorization (a lower one simply captures less).
-            _cancel_charge(steps, number, latest.amazon_id, "total raised")
-            status = steps.apply(number, Event.AUTHORIZATION_EXPIRED, reason="total raised")
+            status = order_calls.cancel_charge(steps, number, latest.amazon_id, TOTAL_RAISED)
     if status is Status.REAUTHORIZATION:
         status = steps.authorize(number)
         if status is Status.ACCEPTED:
@@ -75,35 +82,15 @@ def _hold_authorization(steps: OrderSteps, document: Document, status: Status) -
     return status
 
 
-def _capture(steps: OrderSteps, document: Document) -> Status:
-    number = document.number
-    charge_id = steps.charges(number)[-1].amazon_id
-    doc_id = steps.document_id(number)
-    key = steps.gateway.next_key(doc_id, number, "capture_charge")
-    amount = document.gross_total
-    try:
-        charge = steps.gateway.call(
-            doc_id,
-            "capture_charge",
-            {"chargeId": charge_id, "amount": str(amount)},
-            lambda: steps.amazon.capture_charge(
-                charge_id, capture_amount=amount, idempotency_key=key
-            ),
-            key=key,
-        )
-    except StateError:
-        return steps.reconcile_charge(number, charge_id=charge_id)
-    return steps.reconcile_charge(number, charge)
-
-
 def refund(steps: OrderSteps, credit_note_number: str) -> Status:
     """Refund a credit note's amount against its order's capture; returns the order's status."""
+    steps.heal(credit_note_number)
     credit_note = steps.document(credit_note_number)
     if credit_note.doc_type is not DocumentType.CREDIT_NOTE or not credit_note.refers_to:
         raise StepRefused(f"{credit_note_number} is not a credit note of an order")
     order = steps.document(credit_note.refers_to)
     with UnitOfWork(steps.engine) as uow:
-        note_id = amazon_log.document_id(uow.session, credit_note_number)
+        note_id = uow.documents.id_of(credit_note_number)
         existing = amazon_log.refs(uow.session, note_id, "refund")
     if existing:
         return steps.reconcile_refund(existing[-1].amazon_id)
@@ -117,46 +104,21 @@ def refund(steps: OrderSteps, credit_note_number: str) -> Status:
         order.payment.check_refund(amount)
     except IllegalTransition as problem:
         raise StepRefused(f"{credit_note_number} cannot be refunded: {problem}") from None
-    return _create_refund(steps, order, credit_note_number, note_id, amount)
-
-
-def _create_refund(
-    steps: OrderSteps, order: Document, note_number: str, note_id: int, amount: Money
-) -> Status:
     captured = [ref for ref in steps.charges(order.number) if ref.state == "Captured"]
     if not captured:
         raise StepRefused(f"{order.number} has no captured charge to refund")
-    charge_id = captured[-1].amazon_id
-    key = steps.gateway.next_key(note_id, note_number, "create_refund")
-    created = steps.gateway.call(
-        note_id,
-        "create_refund",
-        {"chargeId": charge_id, "amount": str(amount)},
-        lambda: steps.amazon.create_refund(
-            charge_id=charge_id, refund_amount=amount, idempotency_key=key
-        ),
-        key=key,
-    )
-    with UnitOfWork(steps.engine) as uow:
-        amazon_log.save_ref(
-            uow.session,
-            note_id,
-            "refund",
-            created.refund_id,
-            None,
-            amount.to_minor(),
-            amount.currency,
-        )
-        uow.commit()
-    return steps.reconcile_refund(created.refund_id, created)
+    return order_calls.create_refund(steps, credit_note_number, captured[-1].amazon_id, amount)
 
 
 def cancel(steps: OrderSteps, number: str, items: list[str] | None = None) -> Status:
-    """Cancel a whole order that is not activated: cancel its charge, close its permission."""
+    """Cancel a whole order that is not activated: cancel its charges, close its permission.
+
+    The closing is recorded first, as the intent: a run that dies half-way is finished by the
+    next run or sweep, which closes the permission and cancels the document.
+    """
     if items:
         raise StepRefused(f"{number}: {SINGLE_ITEMS_REFUSED}")
-    document = steps.document(number)
-    status = document.payment.status
+    status = steps.heal(number)
     if status is Status.CANCELLED:
         return status
     if status not in CANCELLABLE:
@@ -164,40 +126,13 @@ def cancel(steps: OrderSteps, number: str, items: list[str] | None = None) -> St
             f"{number} cannot be cancelled: its payment status is {status.value}; "
             "only whole orders that are not activated can be cancelled"
         )
-    if steps.settings.report_cancellations:
-        for ref in steps.charges(number):
-            if ref.state in (None, "AuthorizationInitiated", "Authorized"):
-                _cancel_charge(steps, number, ref.amazon_id, "order cancelled")
-        if document.charge_permission_id:
-            _close_permission(steps, number, document.charge_permission_id)
-    return steps.apply(number, Event.CANCELLED, reason="order cancelled")
-
-
-def _cancel_charge(steps: OrderSteps, number: str, charge_id: str, reason: str) -> None:
-    try:
-        charge = steps.gateway.call(
-            steps.document_id(number),
-            "cancel_charge",
-            {"chargeId": charge_id, "reason": reason},
-            lambda: steps.amazon.cancel_charge(charge_id, cancellation_reason=reason),
-        )
-    except StateError:  # already cancelled, captured or declined: the re-read tells which
-        charge = steps.amazon.get_charge(charge_id)
-    steps.save_charge(number, charge)
-
-
-def _close_permission(steps: OrderSteps, number: str, permission_id: str) -> None:
-    try:
-        steps.gateway.call(
-            steps.document_id(number),
-            "close_charge_permission",
-            {"chargePermissionId": permission_id},
-            lambda: steps.amazon.close_charge_permission(
-                permission_id, closure_reason="order cancelled", cancel_pending_charges=True
-            ),
-        )
-    except StateError:
-        # Closed already (a re-run after a crash finds it so)? Only Amazon's own word counts.
-        state = steps.amazon.get_charge_permission(permission_id).state
-        if state != "Closed":
-            raise
+    if not steps.settings.report_cancellations:
+        return steps.apply(number, Event.CANCELLED, reason=ORDER_CANCELLED)
+    permission_id = steps.document(number).charge_permission_id
+    close = order_calls.begin_close(steps, number, permission_id) if permission_id else None
+    for ref in steps.charges(number):
+        if ref.state in LIVE_CHARGE:
+            order_calls.cancel_charge(steps, number, ref.amazon_id, ORDER_CANCELLED)
+    if close is None:
+        return steps.apply(number, Event.CANCELLED, reason=ORDER_CANCELLED)
+    return order_calls.finish(steps, close)

@@ -2,8 +2,8 @@
 
 Every step ends in the same reconcile path: read Amazon's object, map its state to a payment
 event (`domain.amazon_answers`), apply it to the document (`domain.payment_status`) and store
-both in one transaction. A mutating call that fails with a state conflict re-reads and
-reconciles instead of failing.
+the object's state, the document's change and its history line in one transaction. Before a
+step acts, it finishes the document's calls whose outcome was never applied (`heal`).
 """
 
 from __future__ import annotations
@@ -11,18 +11,21 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
-from adapters.amazon_pay import AmazonPayClient, Charge, Declined, Refund
+from adapters.amazon_pay import AmazonPayClient, Charge, Refund
 from adapters.erp import amazon_log
-from adapters.erp.schema import AmazonRefRow
-from adapters.erp.store import UnitOfWork, make_engine
+from adapters.erp.store import UnitOfWork, UnknownDocument, make_engine
 from adapters.settings import AmazonPaySettings, ModuleSettings
 from domain.amazon_answers import Answer, charge_answer, refund_answer
 from domain.documents import Document
 from domain.money import Money
 from domain.payment_status import Event, Status
+from tasks import order_calls
 from tasks.amazon_gateway import AmazonGateway
+from tasks.order_calls import StepRefused
+
+__all__ = ["OrderSteps", "StepRefused", "order_steps", "reset_order_steps"]
 
 _shared: list[OrderSteps] = []
 _shared_lock = threading.Lock()
@@ -48,10 +51,6 @@ def reset_order_steps() -> None:
         _shared.clear()
 
 
-class StepRefused(ValueError):
-    """A request the document cannot fulfil; the message says why, for the back office."""
-
-
 @dataclass
 class OrderSteps:
     """The module's order processes against one store and one Amazon client."""
@@ -61,7 +60,7 @@ class OrderSteps:
     settings: ModuleSettings
 
     def __post_init__(self) -> None:
-        self.gateway = AmazonGateway(self.engine)
+        self.gateway = AmazonGateway(self.engine, self.amazon)
 
     # --- reading and applying -------------------------------------------------------------
 
@@ -76,126 +75,139 @@ class OrderSteps:
         return self.document(number).payment.status
 
     def apply(
-        self,
-        number: str,
-        event: Event,
-        amount: Money | None = None,
-        reason: str = "",
-        record_refusal: bool = True,
+        self, number: str, event: Event, amount: Money | None = None, reason: str = ""
     ) -> Status:
-        """Apply one event to the stored document under a row lock, with its history line.
+        """Apply one event to the stored document in a transaction of its own."""
+        with UnitOfWork(self.engine) as uow:
+            status = self.apply_in(uow, number, Answer(event, amount, reason))
+            uow.commit()
+        return status
+
+    def apply_in(
+        self, uow: UnitOfWork, number: str, answer: Answer, record_refusal: bool = True
+    ) -> Status:
+        """Apply an answer to the document under a row lock, with its history line (no commit).
 
         Args:
             record_refusal: record an answer the table refuses (a late answer); False for a
                 re-read of a state Amazon already had, which is no news.
         """
-        with UnitOfWork(self.engine) as uow:
-            document = uow.documents.get(number, lock=True)
-            if document is None:
-                raise StepRefused(f"no document {number}")
-            document.payment, transition = document.payment.apply(event, amount)
-            if not transition.applied and not record_refusal:
-                return document.payment.status
-            if reason and transition.applied:
-                transition = replace(transition, reason=reason)
-            uow.documents.save_payment(number, document, transition)
-            uow.commit()
+        document = uow.documents.get(number, lock=True)
+        if document is None:
+            raise StepRefused(f"no document {number}")
+        if answer.event is None:
+            return document.payment.status
+        document.payment, transition = document.payment.apply(answer.event, answer.amount)
+        if not transition.applied and not record_refusal:
+            return document.payment.status
+        if answer.reason and transition.applied:
+            transition = replace(transition, reason=answer.reason)
+        uow.documents.save_payment(number, document, transition)
         return document.payment.status
 
-    def apply_answer(self, number: str, answer: Answer, news: bool = True) -> Status:
-        if answer.event is None:
-            return self.status(number)
-        return self.apply(number, answer.event, answer.amount, answer.reason, record_refusal=news)
+    def apply_charge_in(self, uow: UnitOfWork, number: str, charge: Charge) -> Status:
+        """Store a charge's state and apply what it means to the document (no commit).
+
+        A state that did not move is applied all the same when the document is behind it (a
+        run died between the two); the transition table keeps that from acting twice.
+        """
+        moved = amazon_log.record_state(
+            uow.session,
+            uow.documents.id_of(number),
+            "charge",
+            charge.charge_id,
+            charge.state,
+            charge.charge_amount.to_minor(),
+            charge.charge_amount.currency,
+        )
+        document = uow.documents.get(number, lock=True)
+        assert document is not None
+        answer = charge_answer(
+            document.payment.status,
+            charge.state,
+            charge.status_details.reason_code,
+            charge.capture_amount,
+        )
+        return self.apply_in(uow, number, answer, record_refusal=moved)
+
+    def apply_refund_in(self, uow: UnitOfWork, note_number: str, refund: Refund) -> Status:
+        """Store a refund's state on its credit note; the first Refunded refunds the order."""
+        note = uow.documents.get(note_number)
+        if note is None or not note.refers_to:
+            raise StepRefused(f"credit note {note_number} refers to no order")
+        moved = amazon_log.record_state(
+            uow.session,
+            uow.documents.id_of(note_number),
+            "refund",
+            refund.refund_id,
+            refund.state,
+            refund.refund_amount.to_minor(),
+            refund.refund_amount.currency,
+        )
+        answer = refund_answer(
+            refund.state, refund.status_details.reason_code, refund.refund_amount
+        )
+        if not moved:
+            return self.status_in(uow, note.refers_to)
+        return self.apply_in(uow, note.refers_to, answer)
+
+    @staticmethod
+    def status_in(uow: UnitOfWork, number: str) -> Status:
+        document = uow.documents.get(number)
+        if document is None:
+            raise StepRefused(f"no document {number}")
+        return document.payment.status
 
     def document_id(self, number: str) -> int:
         with UnitOfWork(self.engine) as uow:
-            return amazon_log.document_id(uow.session, number)
+            try:
+                return uow.documents.id_of(number)
+            except UnknownDocument as missing:
+                raise StepRefused(str(missing)) from None
 
     def charges(self, number: str) -> list[amazon_log.Ref]:
         with UnitOfWork(self.engine) as uow:
-            return amazon_log.refs(
-                uow.session, amazon_log.document_id(uow.session, number), "charge"
-            )
-
-    def save_charge(self, number: str, charge: Charge) -> bool:
-        """Store the charge's state; True when it differs from what was stored (news)."""
-        with UnitOfWork(self.engine) as uow:
-            doc_id = amazon_log.document_id(uow.session, number)
-            amazon_log.ensure_ref(uow.session, doc_id, "charge", charge.charge_id)
-            moved = uow.session.execute(
-                update(AmazonRefRow)
-                .where(AmazonRefRow.amazon_id == charge.charge_id)
-                .where((AmazonRefRow.state.is_(None)) | (AmazonRefRow.state != charge.state))
-                .values(
-                    state=charge.state,
-                    amount_minor=charge.charge_amount.to_minor(),
-                    currency=charge.charge_amount.currency,
-                )
-            )
-            uow.commit()
-        return moved.rowcount == 1  # type: ignore[attr-defined]
-
-    def get_charge(self, number: str, charge_id: str) -> Charge:
-        """Get Charge, through the audit log (its time paces the sweeper's backoff)."""
-        return self.gateway.call(
-            self.document_id(number),
-            "get_charge",
-            {"chargeId": charge_id},
-            lambda: self.amazon.get_charge(charge_id),
-        )
+            return amazon_log.refs(uow.session, uow.documents.id_of(number), "charge")
 
     # --- reconcile: the one path ----------------------------------------------------------
+
+    def heal(self, number: str) -> Status:
+        """Finish the document's calls whose outcome was not applied; its status after that."""
+        order_calls.heal(self, number)
+        return self.status(number)
 
     def reconcile_charge(
         self, number: str, charge: Charge | None = None, charge_id: str = ""
     ) -> Status:
         """Read a charge from Amazon (unless given) and apply its state to the document."""
+        read = charge is None
         if charge is None:
-            charge = self.get_charge(number, charge_id)
-        changed = self.save_charge(number, charge)
-        status = self.status(number)
-        if not changed and charge.state == "Captured":
-            return status  # this capture was applied already
-        answer = charge_answer(
-            status, charge.state, charge.status_details.reason_code, charge.capture_amount
-        )
-        return self.apply_answer(number, answer, news=changed)
+            charge = self.amazon.get_charge(charge_id)
+        with UnitOfWork(self.engine) as uow:
+            if read:
+                self.gateway.log_read(uow, uow.documents.id_of(number), "get_charge", charge)
+            status = self.apply_charge_in(uow, number, charge)
+            uow.commit()
+        return status
 
     def reconcile_latest_charge(self, number: str) -> Status:
+        self.heal(number)
         charges = self.charges(number)
         if not charges:
             return self.status(number)
         return self.reconcile_charge(number, charge_id=charges[-1].amazon_id)
 
-    def reconcile_refund(self, refund_id: str, refund: Refund | None = None) -> Status:
+    def reconcile_refund(self, refund_id: str) -> Status:
         """Read a refund and, the first time it shows Refunded, refund the order by its amount."""
-        if refund is None:
-            refund = self.gateway.call(
-                None,
-                "get_refund",
-                {"refundId": refund_id},
-                lambda: self.amazon.get_refund(refund_id),
-            )
+        refund = self.amazon.get_refund(refund_id)
         with UnitOfWork(self.engine) as uow:
             owner = amazon_log.owner_of(uow.session, refund_id)
             if owner is None:
                 raise StepRefused(f"refund {refund_id} belongs to no document")
-            credit_note, order_number = owner.number, owner.refers_to
-            moved = uow.session.execute(
-                update(AmazonRefRow)
-                .where(AmazonRefRow.amazon_id == refund_id)
-                .where((AmazonRefRow.state.is_(None)) | (AmazonRefRow.state != refund.state))
-                .values(state=refund.state)
-            )
+            self.gateway.log_read(uow, uow.documents.id_of(owner.number), "get_refund", refund)
+            status = self.apply_refund_in(uow, owner.number, refund)
             uow.commit()
-        if order_number is None:
-            raise StepRefused(f"credit note {credit_note} refers to no order")
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
-            return self.status(order_number)
-        answer = refund_answer(
-            refund.state, refund.status_details.reason_code, refund.refund_amount
-        )
-        return self.apply_answer(order_number, answer)
+        return status
 
     def reconcile_object(self, object_type: str, object_id: str) -> Status | None:
         """What a notification triggers: re-read the named object and apply its state."""
@@ -213,8 +225,7 @@ class OrderSteps:
 
     def authorize(self, number: str) -> Status:
         """Create the charge for a pending (or re-authorizing) document, idempotently."""
-        document = self.document(number)
-        status = document.payment.status
+        status = self.heal(number)
         if status not in (Status.PENDING, Status.REAUTHORIZATION):
             return status
         charges = self.charges(number)
@@ -224,33 +235,10 @@ class OrderSteps:
             and status is Status.PENDING
         ):
             return self.reconcile_charge(number, charge_id=charges[-1].amazon_id)
+        document = self.document(number)
         if not document.charge_permission_id:
             raise StepRefused(f"{number} has no charge permission to authorize")
-        return self._create_charge(document)
-
-    def _create_charge(self, document: Document) -> Status:
-        doc_id = self.document_id(document.number)
-        key = self.gateway.next_key(doc_id, document.number, "create_charge")
-        amount = document.gross_total
-        request = {"chargePermissionId": document.charge_permission_id, "amount": str(amount)}
-        try:
-            charge = self.gateway.call(
-                doc_id,
-                "create_charge",
-                request,
-                lambda: self.amazon.create_charge(
-                    charge_permission_id=str(document.charge_permission_id),
-                    charge_amount=amount,
-                    idempotency_key=key,
-                    can_handle_pending_authorization=True,
-                ),
-                key=key,
-            )
-        except Declined as declined:
-            return self.apply(
-                document.number, Event.DECLINED, reason=f"Amazon: {declined.reason_code}"
-            )
-        return self.reconcile_charge(document.number, charge)
+        return order_calls.create_charge(self, document)
 
     def mark_overdue(self, number: str) -> Status:
         """The wait ran out: the document becomes authorization overdue (never accepted)."""

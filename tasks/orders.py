@@ -76,9 +76,16 @@ def run_chunk(numbers: list[str], step: Callable[[str], Status]) -> dict[str, st
             return number, step(number).value
         except (StepRefused, AmazonPayError) as problem:
             return number, f"error: {problem}"
+        except Exception as problem:  # one document's fault is its row, never the chunk's
+            return number, f"error: {type(problem).__name__}: {problem}"
 
     with ThreadPoolExecutor(max_workers=CHUNK_THREADS) as pool:
         return dict(pool.map(one, numbers))
+
+
+@task(cache_policy=NONE)
+def heal_chunk(numbers: list[str]) -> dict[str, str]:
+    return run_chunk(numbers, order_steps().heal)
 
 
 @task(cache_policy=NONE)

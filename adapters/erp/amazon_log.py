@@ -1,81 +1,57 @@
-"""The audit log of Amazon calls and the Amazon references of documents."""
+"""The Amazon references of documents (charge permission, charges, refunds) and their owners."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, StatusEventRow, utcnow
+from adapters.erp.schema import AmazonRefRow, DocumentRow, StatusEventRow
 
 
-def record_call(
-    session: Session, document_id: int | None, operation: str, key: str | None, request: dict
-) -> AmazonCallRow:
-    """Record a call before it is sent; a key recorded already returns its earlier row."""
-    if key is not None:
-        earlier = session.scalars(select(AmazonCallRow).where(AmazonCallRow.idempotency_key == key))
-        row = earlier.one_or_none()
-        if row is not None:
-            return row
-    row = AmazonCallRow(
-        document_id=document_id, operation=operation, idempotency_key=key, request=request
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def record_answer(
-    session: Session,
-    call_id: int,
-    response: dict | None,
-    http_status: int | None,
-    error: str | None,
-) -> None:
-    """Store what Amazon answered (or the error) on a recorded call."""
-    row = session.get(AmazonCallRow, call_id)
-    if row is None:
-        raise KeyError(call_id)
-    row.response, row.http_status, row.error, row.answered_at = (
-        response,
-        http_status,
-        error,
-        utcnow(),
-    )
-
-
-def count_calls(session: Session, document_id: int, operation: str) -> int:
-    """How many calls of an operation were recorded for a document."""
-    query = select(func.count()).where(
-        AmazonCallRow.document_id == document_id, AmazonCallRow.operation == operation
-    )
-    return session.scalar(query) or 0
-
-
-def save_ref(
+def record_state(
     session: Session,
     document_id: int,
     kind: str,
     amazon_id: str,
-    state: str | None,
+    state: str,
     amount_minor: int | None = None,
     currency: str | None = None,
-) -> AmazonRefRow:
-    """Insert or update the document's reference to an Amazon object."""
-    row = session.scalars(select(AmazonRefRow).where(AmazonRefRow.amazon_id == amazon_id)).first()
-    if row is None:
-        row = AmazonRefRow(document_id=document_id, kind=kind, amazon_id=amazon_id)
-        session.add(row)
-    if row.document_id != document_id:
+) -> bool:
+    """Store an Amazon object's state on its document's reference; True when it moved (news).
+
+    The conditional update comes first in the outcome's transaction: it takes the row's write
+    lock, so of two processes applying the same state only one sees it move.
+    """
+    found = session.scalar(
+        select(AmazonRefRow.document_id).where(AmazonRefRow.amazon_id == amazon_id)
+    )
+    if found is None:
+        session.add(
+            AmazonRefRow(
+                document_id=document_id,
+                kind=kind,
+                amazon_id=amazon_id,
+                state=state,
+                amount_minor=amount_minor,
+                currency=currency,
+            )
+        )
+        session.flush()
+        return True
+    if found != document_id:
         raise ValueError(f"{kind} {amazon_id} belongs to another document")
-    row.state = state
+    values: dict[str, object] = {"state": state}
     if amount_minor is not None:
-        row.amount_minor, row.currency = amount_minor, currency
-    session.flush()
-    return row
+        values |= {"amount_minor": amount_minor, "currency": currency}
+    moved = session.execute(
+        update(AmazonRefRow)
+        .where(AmazonRefRow.amazon_id == amazon_id)
+        .where((AmazonRefRow.state.is_(None)) | (AmazonRefRow.state != state))
+        .values(**values)
+    )
+    return moved.rowcount == 1  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -95,18 +71,6 @@ class Owner:
     number: str
     refers_to: str | None
     kind: str
-
-
-def ensure_ref(session: Session, document_id: int, kind: str, amazon_id: str) -> None:
-    """Make sure the document references the Amazon object; an existing row is left as it is."""
-    found = session.scalar(
-        select(AmazonRefRow.document_id).where(AmazonRefRow.amazon_id == amazon_id)
-    )
-    if found is None:
-        session.add(AmazonRefRow(document_id=document_id, kind=kind, amazon_id=amazon_id))
-        session.flush()
-    elif found != document_id:
-        raise ValueError(f"{kind} {amazon_id} belongs to another document")
 
 
 def refs(session: Session, document_id: int, kind: str) -> list[Ref]:
@@ -135,25 +99,6 @@ def document_id(session: Session, number: str) -> int:
     if found is None:
         raise KeyError(f"no document {number}")
     return found
-
-
-def numbers_in_status(session: Session, statuses: list[str], limit: int) -> list[str]:
-    """Document numbers whose payment status is one of `statuses`, oldest change first."""
-    query = (
-        select(DocumentRow.number)
-        .where(DocumentRow.payment_status.in_(statuses))
-        .order_by(DocumentRow.updated_at, DocumentRow.id)
-        .limit(limit)
-    )
-    return list(session.scalars(query))
-
-
-def touched_before(session: Session, number: str) -> datetime:
-    """When the document's payment status last changed."""
-    value = session.scalar(select(DocumentRow.updated_at).where(DocumentRow.number == number))
-    if value is None:
-        raise KeyError(number)
-    return value
 
 
 def credit_notes_to_refund(session: Session, limit: int) -> list[str]:

@@ -139,6 +139,8 @@ class AmazonCallRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 0003: set in the transaction that applied the answer to the document (mutating calls).
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class StatusEventRow(Base):

@@ -60,6 +60,13 @@ class DuplicateDocument(ValueError):
     """A document number that the store already holds."""
 
 
+class UnknownDocument(KeyError):
+    """A document number that the store does not hold."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class DocumentRepository:
     """Documents in and out of the store, as domain objects."""
 
@@ -91,6 +98,16 @@ class DocumentRepository:
         """A document by number; `lock` holds its row until the unit of work ends (PostgreSQL)."""
         row = self._row(number, lock=lock)
         return None if row is None else _from_row(row)
+
+    def id_of(self, number: str, *, lock: bool = False) -> int:
+        """The row id of a document; `lock` holds its row until the unit of work ends."""
+        query = select(DocumentRow.id).where(DocumentRow.number == number)
+        if lock:
+            query = query.with_for_update()
+        found = self.session.scalar(query)
+        if found is None:
+            raise UnknownDocument(f"no document {number}")
+        return found
 
     def save_payment(self, number: str, document: Document, transition: Transition) -> None:
         """Store the document's new payment state and the event that led to it."""

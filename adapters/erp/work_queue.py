@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adapters.erp import amazon_log
+from adapters.erp import amazon_log, calls
 from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, as_utc
 
 # Amazon decides every authorization within 24 hours; after that polling is pointless.
@@ -17,6 +17,7 @@ AMAZON_DECISION_LIMIT = timedelta(hours=24)
 
 @dataclass
 class WorkQueue:
+    to_heal: list[str] = field(default_factory=list)  # a call whose outcome was never applied
     to_authorize: list[str] = field(
         default_factory=list
     )  # pending or re-authorizing, no live charge
@@ -25,9 +26,6 @@ class WorkQueue:
     to_activate: list[str] = field(default_factory=list)
     to_reauthorize: list[str] = field(default_factory=list)  # the authorization lapsed
     credit_notes: list[str] = field(default_factory=list)
-
-    def size(self) -> int:
-        return sum(len(v) for v in self.__dict__.values())
 
 
 def find_work(session: Session, now: datetime, timeout: timedelta, limit: int) -> WorkQueue:
@@ -62,6 +60,7 @@ def find_work(session: Session, now: datetime, timeout: timedelta, limit: int) -
         elif status == "capture_pending" or _poll_due(now, created, polled.get(number)):
             queue.to_poll.append(number)  # capture pending, or overdue and due for a look
     queue.credit_notes = amazon_log.credit_notes_to_refund(session, limit)
+    queue.to_heal = calls.numbers_with_open_calls(session, limit)
     return queue
 
 
