@@ -11,14 +11,13 @@ from adapters.erp.store import UnitOfWork
 from domain.documents import Document, DocumentType
 from domain.payment_status import CANCELLABLE, Event, IllegalTransition, Status
 from tasks import order_calls
-from tasks.order_calls import ORDER_CANCELLED, TOTAL_RAISED, StepRefused
+from tasks.order_calls import LIVE_CHARGE, ORDER_CANCELLED, TOTAL_RAISED, StepRefused
 from tasks.order_steps import OrderSteps
 
 SINGLE_ITEMS_REFUSED = (
     "cancelling single items is not possible through Amazon Pay: "
     "it needs manual action in Seller Central"
 )
-LIVE_CHARGE = (None, "AuthorizationInitiated", "Authorized")
 
 
 def activate(steps: OrderSteps, number: str) -> Status:

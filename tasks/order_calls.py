@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from tasks.order_steps import OrderSteps
 
 ORDER_CANCELLED = "order cancelled"
+LIVE_CHARGE = (None, "AuthorizationInitiated", "Authorized")
 TOTAL_RAISED = "total raised"
 
 
@@ -140,18 +141,26 @@ def _finish_create_refund(steps: OrderSteps, call: Call) -> Status:
 
 
 def _finish_close(steps: OrderSteps, call: Call) -> Status:
-    """Close the permission (cancelling its pending charges); then the order is cancelled."""
+    """Close the permission (cancelling its pending charges); then the order is cancelled.
+
+    The charges the closing cancelled are read back, so the store shows them as Amazon does.
+    """
     reply = steps.gateway.send(call)
     closed = not isinstance(reply, ApiError)
     if isinstance(reply, StateError):  # closed already? Only Amazon's own word counts.
         permission = steps.amazon.get_charge_permission(call.request["chargePermissionId"])
         closed = permission.state == "Closed"
+    live = [ref.amazon_id for ref in steps.charges(call.number) if ref.state in LIVE_CHARGE]
+    charges = [steps.amazon.get_charge(charge_id) for charge_id in live] if closed else []
     with UnitOfWork(steps.engine) as uow:
         steps.gateway.close(uow, call, reply)
         if not closed:
             assert isinstance(reply, ApiError)
             uow.commit()
             raise StepRefused(f"{call.number} cannot be cancelled: {reason_of(reply)}")
+        for charge in charges:
+            steps.gateway.log_read(uow, call.document_id, "get_charge", charge)
+            steps.apply_charge_in(uow, call.number, charge)
         status = steps.status_in(uow, call.number)
         if status is not Status.CANCELLED:
             cancelled = Answer(Event.CANCELLED, reason=ORDER_CANCELLED)
