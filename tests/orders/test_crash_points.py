@@ -164,3 +164,24 @@ def test_a_run_killed_at_any_point_and_run_again_matches_amazon(
     else:
         pytest.fail(f"{name} still had a {point} after {MAX_K}")
     assert k > 1, f"{name} never reached a {point}"
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_a_run_killed_after_any_commit_is_healed_by_the_sweeper(
+    name, steps, amazon, cli_env, flow_env
+):
+    """An answer-kill leaves the same open call as the commit-kill before it: commits suffice."""
+    from flows.sync import sync
+
+    scenario = SCENARIOS[name]
+    for k in range(1, MAX_K + 1):
+        order = f"S{k}"
+        target = scenario.prepare(steps, amazon, order)
+        killed = run_cli(["orders", scenario.command, target], cli_env, kill_at=("commit", k))
+        if killed.code != KILLED:
+            break
+        summary = sync()
+        assert summary["errors"] == 0, summary
+        assert steps.status(order) is scenario.expected, f"k={k}: {summary}"
+        assert_store_matches_amazon(steps, amazon, order, scenario)
+    assert k > 1, f"{name} never reached a commit"
