@@ -59,8 +59,10 @@ class OrderSteps:
     amazon: AmazonPayClient
     settings: ModuleSettings
 
-    def __post_init__(self) -> None:
-        self.gateway = AmazonGateway(self.engine, self.amazon)
+    @property
+    def gateway(self) -> AmazonGateway:
+        """The call journal on this store and client (built anew: the client may be swapped)."""
+        return AmazonGateway(self.engine, self.amazon)
 
     # --- reading and applying -------------------------------------------------------------
 

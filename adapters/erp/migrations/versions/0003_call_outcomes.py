@@ -25,7 +25,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_amazon_calls_applied_at"), ["applied_at"], unique=False
         )
-    op.execute("UPDATE amazon_calls SET applied_at = answered_at WHERE answered_at IS NOT NULL")
+    op.execute("UPDATE amazon_calls SET applied_at = COALESCE(answered_at, created_at)")
 
 
 def downgrade() -> None:
