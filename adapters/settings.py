@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from adapters.private_key import key_pem
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_ROOT / "data"
 ALGORITHMS = ("AMZN-PAY-RSASSA-PSS", "AMZN-PAY-RSASSA-PSS-V2")
@@ -46,17 +48,11 @@ class AmazonPaySettings(BaseSettings):
         return value.lower() if isinstance(value, str) else value
 
     def private_key_pem(self) -> bytes:
-        """The private key as PEM bytes: the setting holds PEM text or a path to a PEM file."""
-        raw = self.private_key.get_secret_value().strip()
-        if not raw:
-            raise ValueError("AMAZON_PAY_PRIVATE_KEY is not set")
-        if raw.startswith("-----BEGIN"):
-            return raw.encode()
-        path = Path(raw).expanduser()
-        if not path.is_file():
-            # Never echo the value: it may be a key pasted without its PEM header.
-            raise ValueError("AMAZON_PAY_PRIVATE_KEY is neither PEM text nor a readable file")
-        return path.read_bytes()
+        """The private key as PEM bytes from PEM text, bare base64 or a path to a PEM file.
+
+        Raises ValueError with a fixed message (never the value); see `adapters.private_key`.
+        """
+        return key_pem(self.private_key.get_secret_value())
 
 
 class ModuleSettings(BaseSettings):

@@ -50,6 +50,8 @@ def start(stack: ExitStack) -> str:
             "DO_NOT_TRACK": "1",
         }
     )
+    # The flows start Prefect's temporary server: 20 s of start-up wait are too few when busy.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     return base_url
 
 

@@ -29,6 +29,8 @@ ROLES = (
 # Amazon's sandbox test cards: 0701 authorizes after a delay, 4354 declines after a delay.
 CARDS = {"declined": "Visa ****4354", "slow": "Visa ****0701"}
 KEY_ID = "SANDBOX-DEMOKEY000000000000001"
+STARTUP_TIMEOUT_SETTING = "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+STARTUP_TIMEOUT_SECONDS = "120"
 
 
 def demo(
@@ -88,6 +90,10 @@ def _start_sandbox(stack: ExitStack) -> str:
 
 
 def _configure(base_url: str, folder: Path) -> None:
+    # The flows start Prefect's temporary server; its default start-up wait (20 s) runs out on
+    # a busy machine. Set before prefect is imported (settings are read then); a value the
+    # user set in the environment wins.
+    os.environ.setdefault(STARTUP_TIMEOUT_SETTING, STARTUP_TIMEOUT_SECONDS)
     os.environ.update(
         {
             "AMAZON_PAY_PUBLIC_KEY_ID": KEY_ID,

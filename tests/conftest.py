@@ -13,6 +13,9 @@ from sqlalchemy import Engine, create_engine, text
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+# Every temporary Prefect server the tests start (the harness passes 120 itself; commands run
+# as subprocesses start their own) gets the start-up wait that holds on a busy 2-core machine.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 from adapters.erp.migrate import upgrade  # noqa: E402
 from adapters.erp.store import make_engine  # noqa: E402

@@ -28,6 +28,7 @@ from adapters.amazon_pay.retry import RetryPolicy
 from adapters.amazon_pay.session import ApiSession
 from adapters.amazon_pay.signing import RequestSigner
 from adapters.amazon_pay.throttle import Quota, QuotaSet, Throttle
+from adapters.private_key import redact
 from adapters.settings import AmazonPaySettings
 
 DEFAULT_ALGORITHM = "AMZN-PAY-RSASSA-PSS-V2"
@@ -79,22 +80,30 @@ class AmazonPayClient(PaymentsApi, ReportsApi):
     @classmethod
     def from_settings(cls, settings: AmazonPaySettings, **options: Any) -> AmazonPayClient:
         """A client configured from `AMAZON_PAY_*` settings; `options` go to the constructor."""
+        secret = settings.private_key.get_secret_value()
+        problem = ""
         try:
             pem = settings.private_key_pem()
-        except (ValueError, OSError) as exc:
-            # settings' own messages never echo the key; an OSError names only the path.
-            raise ConfigurationError(str(exc)) from None
+        except ValueError as exc:
+            problem = str(exc)  # fixed texts (adapters.private_key); redacted all the same
+        if problem:
+            # Raised outside the except block: no chained exception carries the value either.
+            raise ConfigurationError(redact(problem, secret))
         if settings.quotas != "auto":
             options.setdefault("quotas", settings.quotas)
-        return cls(
-            settings.public_key_id,
-            pem,
-            region=settings.region,
-            sandbox=settings.sandbox,
-            algorithm=settings.algorithm,
-            base_url=settings.base_url,
-            **options,
-        )
+        try:
+            return cls(
+                settings.public_key_id,
+                pem,
+                region=settings.region,
+                sandbox=settings.sandbox,
+                algorithm=settings.algorithm,
+                base_url=settings.base_url,
+                **options,
+            )
+        except ConfigurationError as exc:
+            problem = str(exc)
+        raise ConfigurationError(redact(problem, secret))
 
     @property
     def endpoint(self) -> Endpoint:

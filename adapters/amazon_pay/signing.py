@@ -103,16 +103,26 @@ def format_amz_date(moment: datetime) -> str:
 
 
 def load_private_key(pem: bytes) -> rsa.RSAPrivateKey:
-    """An RSA private key from PKCS#1 or PKCS#8 PEM; errors never contain the key text."""
+    """An RSA private key from PKCS#1 or PKCS#8 PEM; errors never contain the key text.
+
+    The errors are raised outside the `except` block, so not even a chained exception (which a
+    traceback or a pickled state could carry along) holds the loader's view of the key.
+    """
+    problem = ""
     try:
         key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm):
-        # `from None`: the underlying message or traceback must not carry any part of the PEM.
-        raise ConfigurationError(
-            "the Amazon Pay private key is not a readable unencrypted PEM key (PKCS#1 or PKCS#8)"
-        ) from None
+    except TypeError:
+        problem = "is encrypted (password-protected): give the unencrypted PEM key"
+    except (ValueError, UnsupportedAlgorithm):
+        problem = "is not a readable unencrypted PEM key (PKCS#1 or PKCS#8)"
+    if problem:
+        raise ConfigurationError(f"the Amazon Pay private key {problem}")
     if not isinstance(key, rsa.RSAPrivateKey):
-        raise ConfigurationError("the Amazon Pay private key is not an RSA key")
+        kind = type(key).__name__.removeprefix("_").replace("PrivateKey", "") or "other"
+        raise ConfigurationError(
+            f"the Amazon Pay private key is not an RSA key ({kind}): Amazon Pay signs with "
+            "RSASSA-PSS, use the RSA key of the public key id"
+        )
     return key
 
 

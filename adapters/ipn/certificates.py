@@ -13,8 +13,9 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 
 import httpx
@@ -22,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 
 from adapters.ipn.errors import CertificateRefused, CertificateUnavailable
+from adapters.ipn.fetch_gate import FAILURE_TTL_SECONDS, MAX_FETCHES, FetchGate
 
 logger = logging.getLogger(__name__)
 
@@ -81,8 +83,9 @@ def usable_key(
 class CertificateStore:
     """Signing certificates by URL: checked, fetched once, cached (bounded LRU), keys handed out.
 
-    Thread-safe: the receiver verifies on a thread pool. Fetches are serialized, so two messages
-    arriving together for an uncached URL cause one download.
+    Thread-safe: the receiver verifies on a thread pool. Fetches go through a `FetchGate`: two
+    messages arriving together for an uncached URL cause one download, a failed download is not
+    retried for `failure_ttl` seconds, and only a few downloads run at once.
     """
 
     def __init__(
@@ -94,6 +97,9 @@ class CertificateStore:
         max_bytes: int = MAX_CERT_BYTES,
         max_entries: int = MAX_CACHED,
         transport: httpx.BaseTransport | None = None,
+        failure_ttl: float = FAILURE_TTL_SECONDS,
+        max_fetches: int = MAX_FETCHES,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.trusted_urls = frozenset(trusted_urls)
         self._pinned = dict(pinned or {})
@@ -103,7 +109,12 @@ class CertificateStore:
         self._transport = transport
         self._cache: OrderedDict[str, x509.Certificate] = OrderedDict()
         self._lock = threading.Lock()
-        self._fetch_lock = threading.Lock()
+        self._gate: FetchGate[x509.Certificate] = FetchGate(
+            max_fetches=max_fetches,
+            failure_ttl=failure_ttl,
+            wait_seconds=4 * timeout,  # connect, read, ... each may take `timeout`
+            clock=clock,
+        )
         self.fetches = 0
 
     def public_key(self, url: str) -> RSAPublicKey:
@@ -111,15 +122,16 @@ class CertificateStore:
         if url in self._pinned:
             return usable_key(load_certificate(self._pinned[url], url), url)
         check_certificate_url(url, self.trusted_urls)
-        certificate = self._cached(url)
-        if certificate is None:
-            with self._fetch_lock:
-                certificate = self._cached(url)  # another thread may have fetched it meanwhile
-                if certificate is None:
-                    certificate = load_certificate(self._fetch(url), url)
-                    self._remember(url, certificate)
+        certificate = self._cached(url) or self._gate.run(url, lambda: self._download(url))
         # Checked on every use: a cached certificate may expire while the process runs.
         return usable_key(certificate, url)
+
+    def _download(self, url: str) -> x509.Certificate:
+        certificate = self._cached(url)  # a fetch that just finished may have stored it
+        if certificate is None:
+            certificate = load_certificate(self._fetch(url), url)
+            self._remember(url, certificate)
+        return certificate
 
     def _cached(self, url: str) -> x509.Certificate | None:
         with self._lock:

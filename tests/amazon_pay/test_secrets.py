@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from adapters.amazon_pay import AmazonPayClient, ConfigurationError
 from adapters.amazon_pay.signing import RequestSigner
+from adapters.private_key import key_pem, read_key_file, redact
 from adapters.settings import AmazonPaySettings
 from tests.amazon_pay.fakes import GeneratedKey, charge_json, error_response, json_response
 
@@ -43,7 +44,7 @@ def test_settings_repr_and_dump_hide_the_key(key: GeneratedKey) -> None:
     settings = AmazonPaySettings(public_key_id="K", private_key=SecretStr(pem.decode()))
     text = repr(settings) + str(settings) + str(settings.model_dump()) + settings.model_dump_json()
     _assert_no_key_material(text, pem)
-    assert settings.private_key_pem() == pem.strip()
+    assert settings.private_key_pem() == pem  # re-wrapped: the same PEM, newline-terminated
 
 
 @pytest.mark.parametrize("damage", ["truncate", "corrupt", "no-header"])
@@ -79,14 +80,21 @@ def test_an_encrypted_or_non_rsa_key_is_refused_without_showing_it(key) -> None:
     _assert_no_key_material(_full_text(caught.value), ec_pem)
 
 
-def test_a_key_setting_that_is_neither_pem_nor_a_file_is_not_echoed(tmp_path) -> None:
-    settings = AmazonPaySettings(
-        public_key_id="K", private_key=SecretStr("MIIEvQIBADANBgkqhkiG9w0BAQEF")
-    )
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("MIIEvQIBADANBgkqhkiG9w0BAQEF", "not a readable unencrypted PEM key"),  # cut-off body
+        ("MIIEvQIBADANBgkqhkiG9w0BAQEF!?", "neither PEM text"),
+        ("/no/such/folder/MIIEvQIBADANBgkqhkiG9w0BAQEF.pem", "neither PEM text"),
+    ],
+)
+def test_a_key_setting_that_is_neither_a_key_nor_a_file_is_not_echoed(value, problem) -> None:
+    settings = AmazonPaySettings(public_key_id="K", private_key=SecretStr(value))
     with pytest.raises(ConfigurationError) as caught:
         AmazonPayClient.from_settings(settings)
     assert "MIIEvQIBADANBgkqhkiG9w0BAQEF" not in _full_text(caught.value)
-    assert "neither PEM text nor a readable file" in str(caught.value)
+    assert problem in str(caught.value)
+    assert caught.value.__context__ is None and caught.value.__cause__ is None
 
 
 def test_a_key_setting_may_be_a_path_to_a_pem_file(tmp_path, key, recorder) -> None:
@@ -111,3 +119,27 @@ def test_log_lines_of_a_retried_call_carry_no_key_or_signature(
     _assert_no_key_material(text, key.pkcs8())
     signature = recorder.requests[0].headers["authorization"].rsplit("Signature=", 1)[1]
     assert signature not in text and "authorization" not in text.lower()
+
+
+def test_a_key_file_path_with_a_tilde_or_quotes_is_read(tmp_path, key, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "amazon-pay.pem").write_bytes(key.pkcs8())
+    for value in ("~/amazon-pay.pem", f'"{tmp_path / "amazon-pay.pem"}"'):
+        assert key_pem(value) == key.pkcs8()
+
+
+def test_an_unreadable_key_file_says_why_but_not_where(tmp_path, key) -> None:
+    folder = tmp_path / "MIIEvQIBADANBgkqhkiG9w0BAQEF.pem"
+    folder.mkdir()
+    with pytest.raises(ValueError) as caught:
+        read_key_file(folder)
+    assert "cannot be read" in str(caught.value) and "MIIEvQ" not in str(caught.value)
+    assert caught.value.__context__ is None
+
+
+def test_redact_blanks_every_run_that_shares_a_part_with_the_secret(key) -> None:
+    lines = _key_lines(key.pkcs8())
+    message = f"bad: {lines[3][5:30]}xyz and {lines[4]} but not HTTP 404 or S01-1234567-1234567"
+    redacted = redact(message, key.pkcs8().decode())
+    assert lines[4] not in redacted and lines[3][5:30] not in redacted
+    assert "HTTP 404" in redacted and "S01-1234567-1234567" in redacted

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import socket
 import threading
@@ -65,6 +66,7 @@ class CertServer:
         self.pems: dict[str, bytes] = {}
         self.hits: collections.Counter[str] = collections.Counter()
         self.redirect_to = ""
+        self.holds: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self.loopback = Loopback()
         self.url = self.loopback.url
@@ -73,6 +75,11 @@ class CertServer:
         """Register a PEM; returns its URL."""
         self.pems[name] = pem
         return f"{self.url}/certs/{name}"
+
+    def hanging(self, name: str) -> tuple[str, threading.Event]:
+        """A URL whose requests hang until the event is set (then 404); returns both."""
+        self.holds[name] = threading.Event()
+        return f"{self.url}/hang/{name}", self.holds[name]
 
     def count(self, path: str) -> int:
         with self._lock:
@@ -98,6 +105,13 @@ class CertServer:
             self._hit(request)
             return PlainTextResponse("down", 503)
 
+        async def hang(request: Request) -> Response:
+            self._hit(request)
+            hold = self.holds.get(request.path_params["name"])
+            while hold is not None and not hold.is_set():
+                await asyncio.sleep(0.02)
+            return PlainTextResponse("gone", 404)
+
         async def subscribe(request: Request) -> Response:
             self._hit(request)
             return PlainTextResponse("<ConfirmSubscriptionResponse/>")
@@ -109,6 +123,7 @@ class CertServer:
                 Route("/big.pem", big),
                 Route("/failing.pem", failing),
                 Route("/subscribe", subscribe),
+                Route("/hang/{name}", hang),
             ]
         )
 
