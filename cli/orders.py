@@ -9,42 +9,45 @@ import typer
 
 from adapters.erp.store import UnitOfWork
 from cli.context import engine, fail
+from cli.order_file import DEFAULT_MAX_BYTES, FileTooLarge, bounded_lines
 from domain.documents import Document
-from domain.intake import LineError, read_orders
+from domain.intake import LineError, OrderLine, already_stored, amazon_ids, read_order_lines
 
 app = typer.Typer(help="Orders from the webshop.", no_args_is_help=True)
 
 
+MAX_BYTES = typer.Option(
+    DEFAULT_MAX_BYTES, "--max-bytes", min=1, help="Refuse a file with more bytes than this."
+)
+
+
 @app.command("import")
-def import_orders(file: Path) -> None:
+def import_orders(file: Path, max_bytes: int = MAX_BYTES) -> None:
     """Import a JSON-lines file of orders, all or nothing."""
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as problem:
+        orders, errors = read_order_lines(bounded_lines(file, max_bytes))
+    except FileTooLarge as problem:
+        fail(f"{file}: {problem} (--max-bytes), nothing imported", 2)
+    except OSError as problem:
         fail(f"cannot read {file}: {problem}", 2)
-    documents, errors = read_orders(text)
     with UnitOfWork(engine()) as uow:
-        if documents:
-            taken = uow.documents.existing_numbers([d.number for d in documents])
-            errors = [
-                LineError(line, f"number {d.number} is already in the store")
-                for line, d in _with_lines(text, documents)
-                if d.number in taken
-            ]
+        if orders:
+            errors = _already_stored(uow, orders)
         if errors:
             for error in errors:
                 typer.echo(f"{file}:{error}", err=True)
             fail(f"{file}: refused, nothing imported ({len(errors)} bad line(s))")
-        for document in documents:
-            uow.documents.add(document)
+        for order in orders:
+            uow.documents.add(order.document)
         uow.commit()
-    typer.echo(f"imported {len(documents)} order(s) from {file}")
+    typer.echo(f"imported {len(orders)} order(s) from {file}")
 
 
-def _with_lines(text: str, documents: list[Document]) -> list[tuple[int, Document]]:
-    """Pair each document with the line it came from (blank lines are skipped on reading)."""
-    lines = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    return list(zip(lines, documents, strict=True))
+def _already_stored(uow: UnitOfWork, orders: list[OrderLine]) -> list[LineError]:
+    """A line error for each order whose number or Amazon id the store already holds."""
+    numbers = uow.documents.existing_numbers([order.document.number for order in orders])
+    ids = [value for order in orders for _, value in amazon_ids(order.document)]
+    return already_stored(orders, numbers, uow.documents.existing_amazon_ids(ids))
 
 
 @app.command("show")

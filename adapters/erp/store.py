@@ -6,7 +6,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from adapters.erp.schema import AmazonRefRow, DocumentRow, ItemRow, StatusEventRow
 from domain.documents import Customer, Document, DocumentType, Item
@@ -56,6 +56,10 @@ class UnitOfWork:
         self.session.commit()
 
 
+# Values per IN (...) query: below SQLite's 32766 and PostgreSQL's 65535 bound parameters.
+IN_CHUNK = 1000
+
+
 class DuplicateDocument(ValueError):
     """A document number that the store already holds."""
 
@@ -89,10 +93,18 @@ class DocumentRepository:
 
     def existing_numbers(self, numbers: list[str]) -> set[str]:
         """Which of these document numbers the store already holds."""
-        found = self.session.scalars(
-            select(DocumentRow.number).where(DocumentRow.number.in_(numbers))
-        )
-        return set(found)
+        return self._existing(DocumentRow.number, numbers)
+
+    def existing_amazon_ids(self, amazon_ids: list[str]) -> set[str]:
+        """Which of these Amazon ids (of any kind) the store already holds."""
+        return self._existing(AmazonRefRow.amazon_id, amazon_ids)
+
+    def _existing(self, column: InstrumentedAttribute[str], values: list[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(values), IN_CHUNK):  # databases cap the parameters of a query
+            chunk = values[start : start + IN_CHUNK]
+            found.update(self.session.scalars(select(column).where(column.in_(chunk))))
+        return found
 
     def get(self, number: str, *, lock: bool = False) -> Document | None:
         """A document by number; `lock` holds its row until the unit of work ends (PostgreSQL)."""

@@ -119,3 +119,15 @@ def test_a_status_change_is_stored_with_its_history(engine):
         ("captured", True),
         ("declined", False),
     ]
+
+
+def test_existing_ids_are_found_across_many_values_and_every_kind(engine):
+    with UnitOfWork(engine) as uow:
+        document = order(permission="P1")
+        document.charge_id = "C1"
+        uow.documents.add(document)
+        uow.commit()
+    asked = [f"X{n}" for n in range(2500)] + ["C1", "P1"]
+    with UnitOfWork(engine) as uow:
+        assert uow.documents.existing_amazon_ids(asked) == {"C1", "P1"}
+        assert uow.documents.existing_numbers([*asked, "HB100001"]) == {"HB100001"}
