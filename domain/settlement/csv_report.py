@@ -14,11 +14,18 @@ import io
 from collections.abc import Iterator
 from typing import IO, Protocol
 
+import numpy as np
 import pandas as pd
 
 from domain.settlement.frame import build_frame
 from domain.settlement.model import ParsedReport, ReportError, ReportHeader
-from domain.settlement.values import currency_decimals, parse_timestamp, timestamp_ns, to_minor
+from domain.settlement.values import (
+    check_amount_sum,
+    currency_decimals,
+    parse_timestamp,
+    timestamp_ns,
+    to_minor,
+)
 
 REPORT_FORMAT = "amazon-pay-csv"
 # One row per CSV line, beside the frame: what the fee arithmetic check reads.
@@ -86,6 +93,7 @@ def parse_amazon_pay_csv(stream: IO[bytes]) -> ParsedReport:
         raise ReportError(f"line {reader.line_num}: unreadable CSV: {error}") from None
     finally:
         text.detach()  # the caller's stream stays open: it is the caller's to close
+    _check_sums(transactions)
     header_info = _header(preamble, transactions)
     frame = build_frame(
         frame_rows, {"settlement_id": header_info.settlement_id, "report_format": REPORT_FORMAT}
@@ -176,6 +184,13 @@ def _line_values(
         "quantity": None,
         "source_line": line,
     }
+
+
+def _check_sums(transactions: dict[str, list[object]]) -> None:
+    """Every stated amount, fees and net too, counts towards the bound of what sums can hold."""
+    money = [np.asarray(transactions[column], dtype=np.int64) for column, _ in _MONEY.values()]
+    lines = np.repeat(np.asarray(transactions["source_line"], dtype=np.int64), len(money))
+    check_amount_sum(np.column_stack(money).ravel(), lines, "amount")
 
 
 def _header(

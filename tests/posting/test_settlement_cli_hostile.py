@@ -19,6 +19,8 @@ from typer.testing import CliRunner
 from adapters.erp.schema import PaymentRow, ReviewItemRow, SettlementReportRow
 from adapters.erp.store import UnitOfWork
 from cli.main import app
+from tests.settlement.builders import envelope, item, order
+from tests.settlement.test_csv_report import settlement_csv
 
 CLI = str(Path(sys.executable).parent / "amazon-payments")
 UNREADABLE_EXIT = 2
@@ -104,4 +106,73 @@ def test_an_endless_pipe_on_stdin_is_cut_off_at_the_limit(database_url, engine):
     (line,) = stderr.decode().strip().splitlines()
     assert line == f"/dev/stdin: stdin is larger than the limit of {LIMIT} bytes"
     assert written[0] < 64 * LIMIT  # the command stopped reading; the pipe broke
+    assert stored(engine) == NOTHING
+
+
+LARGEST = "92233720368547758.07"  # 2**63 - 1 cents: the most a BigInteger of minor units holds
+BEYOND = "92233720368547758.08"
+HUGE = "1" + "0" * 30
+
+
+def csv_line(
+    amount: str = "10.00",
+    fees: tuple[str, str, str] = ("-0.29", "-0.30", "-0.59"),
+    net: str = "9.41",
+    transaction_id: str = "P01-1234567-1234567-C034811",
+    order_reference: str = "P01-1234567-1234567",
+    seller_order: str = "ORD-77",
+    date: str = "2024-03-01T11:10:34 -0700",
+) -> str:
+    """One Amazon Pay CSV data row with the money exactly as given."""
+    values = [
+        *(date, "5984862222", transaction_id, "RE-1001", "Capture", order_reference),
+        *(seller_order, "Shop", "EUR", "", amount, *fees, net),
+    ]
+    return ",".join(f'"{value}"' for value in values)
+
+
+def xml_orders(*principals: str, total: str | None = None, **ids: str) -> str:
+    """An XML report of one order per principal (no fees); the total is their sum unless given."""
+    orders = [
+        order(**ids, merchant_order_id=f"RE-{n}", items=item(principal=p, commission="0.00"))
+        for n, p in enumerate(principals)
+    ]
+    return envelope(*orders, total=total if total is not None else principals[0])
+
+
+HOSTILE = {
+    "xml-amount-1e30.xml": (xml_orders(HUGE, total="1.00"), "line 7: amount: expected an amount"),
+    "xml-amount-beyond-int64.xml": (xml_orders(BEYOND), "SettlementData/TotalAmount"),
+    "xml-item-beyond-int64.xml": (xml_orders(BEYOND, total="1.00"), f"got '{BEYOND}'"),
+    "xml-total-1e30.xml": (xml_orders("1.00", total=HUGE), "SettlementData/TotalAmount"),
+    "xml-total-beyond-int64.xml": (xml_orders("1.00", total=BEYOND), "SettlementData/TotalAmount"),
+    "xml-amounts-add-up-beyond.xml": (xml_orders(LARGEST, LARGEST, total="0.00"), "add up"),
+    "xml-posted-in-year-1.xml": (
+        xml_orders("1.00").replace("2024-03-02T08:18:20+00:00", "0001-01-01T00:00:00+00:00"),
+        "Order/PostedDate: expected a date-time between",
+    ),
+    "csv-amount-1e30.csv": (csv_line(amount=HUGE, net=HUGE), "line 7: TransactionAmount"),
+    "csv-fee-beyond-int64.csv": (
+        csv_line(fees=("0.00", BEYOND, BEYOND)),
+        "line 7: TransactionFixedFee: expected an amount",
+    ),
+    "csv-amounts-add-up-beyond.csv": (
+        csv_line(amount=LARGEST, fees=("0", "0", "0"), net=LARGEST),
+        "line 7: amount: the amounts up to here add up",
+    ),
+    "csv-posted-in-year-9999.csv": (
+        csv_line(date="9999-12-31T23:59:59 -0700"),
+        "line 7: TransactionPostedDate: expected a date-time between",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_value_is_refused_in_one_line_and_nothing_is_stored(run, engine, tmp_path, name):
+    content, expected = HOSTILE[name]
+    path = tmp_path / name
+    data = content if name.endswith(".xml") else settlement_csv(content)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    line = refusal_line(run("import", str(path)))
+    assert line.startswith(f"{path}: ") and expected in line, line
     assert stored(engine) == NOTHING
