@@ -18,9 +18,10 @@ import numpy as np
 import pandas as pd
 
 from domain.settlement.frame import build_frame
-from domain.settlement.model import ParsedReport, ReportError, ReportHeader
+from domain.settlement.model import MAX_ID_CHARS, ParsedReport, ReportError, ReportHeader
 from domain.settlement.values import (
     check_amount_sum,
+    check_text,
     currency_decimals,
     parse_timestamp,
     timestamp_ns,
@@ -61,6 +62,8 @@ _COLUMNS = (
     *("TransactionType", "AmazonOrderReferenceId", "SellerOrderId", "CurrencyCode"),
     *_MONEY,
 )
+# Columns that become the frame's identifiers (transaction, Amazon and merchant order id).
+_ID_COLUMNS = ("AmazonTransactionId", "AmazonOrderReferenceId", "SellerOrderId")
 _PREAMBLE_LINES = 10
 _FRAME_ROW_COLUMNS = (
     *("transaction_kind", "transaction_type", "amazon_order_id", "merchant_order_id"),
@@ -131,7 +134,10 @@ def _records(reader: _LineReader, header: list[str]) -> Iterator[tuple[int, dict
         fields = row[:-1] if len(row) == len(header) + 1 and row[-1] == "" else row
         if len(fields) != len(header):
             raise ReportError(f"line {line}: expected {len(header)} fields, found {len(row)}")
-        yield line, dict(zip(header, fields, strict=True))
+        record = dict(zip(header, fields, strict=True))
+        for name, text in record.items():
+            check_text(text.strip(), line, name, MAX_ID_CHARS if name in _ID_COLUMNS else None)
+        yield line, record
 
 
 def _add_record(

@@ -36,6 +36,19 @@ def where(line: int | None, field: str) -> str:
     return f"line {line}: {field}" if line is not None else field
 
 
+def check_text(text: str, line: int | None, field: str, max_chars: int | None = None) -> None:
+    """Refuse a NUL character (no database column takes one) or text longer than `max_chars`."""
+    if "\x00" in text:
+        raise ReportError(
+            f"{where(line, field)}: expected text without NUL characters, got {text[:40]!r}"
+        )
+    if max_chars is not None and len(text) > max_chars:
+        raise ReportError(
+            f"{where(line, field)}: expected at most {max_chars} characters, got {len(text)} "
+            f"({text[:20]!r}...)"
+        )
+
+
 def currency_decimals(currency: str | None, line: int | None, field: str) -> int:
     """Minor-unit decimals of a stated currency; unknown or missing currencies are refused."""
     if not currency:

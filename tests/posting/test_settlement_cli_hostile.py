@@ -16,9 +16,18 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from adapters.erp.schema import PaymentRow, ReviewItemRow, SettlementReportRow
+from adapters.erp.schema import (
+    AmazonRefRow,
+    DocumentRow,
+    ItemRow,
+    PaymentRow,
+    ReviewItemRow,
+    SettlementReportRow,
+)
 from adapters.erp.store import UnitOfWork
 from cli.main import app
+from domain.settlement.model import MAX_ID_CHARS
+from tests.posting.builders import document, store_documents
 from tests.settlement.builders import envelope, item, order
 from tests.settlement.test_csv_report import settlement_csv
 
@@ -176,3 +185,70 @@ def test_a_hostile_value_is_refused_in_one_line_and_nothing_is_stored(run, engin
     line = refusal_line(run("import", str(path)))
     assert line.startswith(f"{path}: ") and expected in line, line
     assert stored(engine) == NOTHING
+
+
+LONG = "X" * (MAX_ID_CHARS + 1)
+# Each row matches a stored document, so the ids would reach the payments' columns.
+TEXT = {
+    "csv-transaction-id-too-long.csv": (
+        csv_line(transaction_id=LONG),
+        f"line 7: AmazonTransactionId: expected at most {MAX_ID_CHARS} characters, got 65",
+    ),
+    "csv-order-reference-too-long.csv": (
+        csv_line(order_reference=LONG),
+        "line 7: AmazonOrderReferenceId: expected at most",
+    ),
+    "csv-seller-order-too-long.csv": (
+        csv_line(seller_order="ORD-77" + LONG),
+        "line 7: SellerOrderId: expected at most",
+    ),
+    "csv-nul-in-transaction-id.csv": (
+        csv_line(transaction_id="P01-1234567-1234567-C0\x00"),
+        "line 7: AmazonTransactionId: expected text without NUL characters",
+    ),
+    "csv-nul-in-seller-order.csv": (
+        csv_line(seller_order="ORD-77\x00"),
+        "line 7: SellerOrderId: expected text without NUL characters",
+    ),
+    "xml-amazon-order-id-too-long.xml": (
+        xml_orders("1.00", amazon_order_id=LONG),
+        f"line 7: Order/AmazonOrderID: expected at most {MAX_ID_CHARS} characters, got 65",
+    ),
+    "xml-shipment-id-too-long.xml": (
+        xml_orders("1.00").replace(">D3BkSVRKR<", f">{LONG}<"),
+        "line 7: Order/ShipmentID: expected at most",
+    ),
+    "xml-sku-too-long.xml": (
+        xml_orders("1.00").replace(">SKU-1<", f">{LONG}<"),
+        "line 7: Item/SKU: expected at most",
+    ),
+    "xml-nul-character.xml": (
+        xml_orders("1.00").replace(">SKU-1<", ">SKU-\x00<"),
+        "line 7: malformed XML",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", TEXT)
+def test_a_nul_or_an_id_too_long_for_the_store_is_refused_on_every_database(
+    run, engine, tmp_path, name
+):
+    store_documents(engine, document("ORD-77", "10.00"), document("RE-0", "1.00"))
+    content, expected = TEXT[name]
+    path = tmp_path / name
+    data = content if name.endswith(".xml") else settlement_csv(content)
+    path.write_bytes(data.encode() if isinstance(data, str) else data)
+    line = refusal_line(run("import", str(path)))
+    assert line.startswith(f"{path}: ") and expected in line, line
+    assert stored(engine) == NOTHING
+
+
+def test_the_id_limit_of_the_parsers_fits_the_store_columns():
+    columns = (
+        PaymentRow.transaction_id,
+        PaymentRow.amazon_order_id,
+        DocumentRow.number,
+        ItemRow.sku,
+        AmazonRefRow.amazon_id,
+    )
+    assert {column.type.length for column in columns} == {MAX_ID_CHARS}
