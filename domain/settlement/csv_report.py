@@ -135,9 +135,18 @@ def _records(reader: _LineReader, header: list[str]) -> Iterator[tuple[int, dict
         if len(fields) != len(header):
             raise ReportError(f"line {line}: expected {len(header)} fields, found {len(row)}")
         record = dict(zip(header, fields, strict=True))
-        for name, text in record.items():
-            check_text(text.strip(), line, name, MAX_ID_CHARS if name in _ID_COLUMNS else None)
+        _check_texts(record, line)
         yield line, record
+
+
+def _check_texts(record: dict[str, str], line: int) -> None:
+    """No NUL in any field, no identifier longer than the store's columns (cheap when fine)."""
+    if "\x00" in "".join(record.values()):
+        for name, text in record.items():
+            check_text(text, line, name)
+    for name in _ID_COLUMNS:
+        if len(record[name]) > MAX_ID_CHARS:
+            check_text(record[name].strip(), line, name, MAX_ID_CHARS)
 
 
 def _add_record(
