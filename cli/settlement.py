@@ -27,12 +27,18 @@ app = typer.Typer(help="Amazon settlement reports: check, import, review.", no_a
 REJECTED_EXIT = 3
 UNREADABLE_EXIT = 2
 JSON_OPTION = typer.Option(False, "--json", help="End with one JSON object.")
+MAX_BYTES_OPTION = typer.Option(
+    importer.MAX_REPORT_BYTES,
+    "--max-bytes",
+    min=1,
+    help="Refuse a report larger than this; a pipe or device is read no further than this.",
+)
 
 
-def _read(file: Path) -> tuple[bytes, ParsedReport]:
+def _read(file: Path, max_bytes: int) -> tuple[bytes, ParsedReport]:
     try:
-        data = read_report_file(file, importer.MAX_REPORT_BYTES)
-        return data, importer.parse(data)
+        data = read_report_file(file, max_bytes)
+        return data, importer.parse(data, max_bytes)
     except OSError as problem:
         fail(f"{file}: cannot read: {problem.strerror or problem}", UNREADABLE_EXIT)
     except ReportError as problem:
@@ -55,9 +61,11 @@ def _show(summary: dict[str, Any], result: CheckResult, as_json: bool) -> None:
 
 
 @app.command("parse")
-def parse_command(file: Path, as_json: bool = JSON_OPTION) -> None:
+def parse_command(
+    file: Path, as_json: bool = JSON_OPTION, max_bytes: int = MAX_BYTES_OPTION
+) -> None:
     """Parse and check a settlement file; nothing is posted."""
-    _data, report = _read(file)
+    _data, report = _read(file, max_bytes)
     result = importer.check(report)
     _show(importer.outcome(report, result), result, as_json)
     if not result.valid:
@@ -65,9 +73,11 @@ def parse_command(file: Path, as_json: bool = JSON_OPTION) -> None:
 
 
 @app.command("import")
-def import_command(file: Path, as_json: bool = JSON_OPTION) -> None:
+def import_command(
+    file: Path, as_json: bool = JSON_OPTION, max_bytes: int = MAX_BYTES_OPTION
+) -> None:
     """Parse, check and post a settlement file: at most once per settlement id."""
-    data, report = _read(file)
+    data, report = _read(file, max_bytes)
     result = importer.check(report)
     source = ReportSource(f"file:{file.name}", digest(data))
     posted = importer.post(engine(), report, result, ModuleSettings(), source)

@@ -32,9 +32,9 @@ def accounts_of(settings: ModuleSettings) -> Accounts:
     )
 
 
-def parse(data: bytes) -> ParsedReport:
-    """Parse a report's bytes; unreadable or unsafe input raises ReportError (one line)."""
-    return parse_report(data, max_bytes=MAX_REPORT_BYTES)
+def parse(data: bytes, max_bytes: int = MAX_REPORT_BYTES) -> ParsedReport:
+    """Parse a report's bytes; unreadable, unsafe or oversized input raises ReportError."""
+    return parse_report(data, max_bytes=max_bytes)
 
 
 def check(report: ParsedReport) -> CheckResult:

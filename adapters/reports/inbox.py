@@ -14,6 +14,7 @@ from domain.settlement.model import ReportError
 
 SUFFIXES = frozenset({".xml", ".csv", ".txt"})
 DONE, REJECTED = "done", "rejected"
+_PIECE_BYTES = 1 << 20  # one read: bounded memory per call, few calls per file
 
 
 def pending_files(folder: Path) -> list[Path]:
@@ -29,11 +30,26 @@ def pending_files(folder: Path) -> list[Path]:
 
 
 def read_report_file(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes; a file above `max_bytes` is refused before it is read."""
+    """The file's bytes, read in pieces and never more than `max_bytes` + 1 of them.
+
+    A regular file above the limit is refused before it is read; a pipe, `/dev/stdin` or a
+    device such as `/dev/zero` states no size, so reading stops as soon as it passes the limit.
+    """
     size = path.stat().st_size
     if size > max_bytes:
         raise ReportError(f"{path.name} has {size} bytes, more than the limit of {max_bytes}")
-    return path.read_bytes()
+    pieces: list[bytes] = []
+    left = max_bytes + 1  # one byte more than allowed tells "at the limit" from "over it"
+    piece_bytes = max(size + 1, _PIECE_BYTES)  # a regular file: all of it in the first read
+    with path.open("rb", buffering=0) as stream:
+        while left > 0:
+            piece = stream.read(min(piece_bytes, left))
+            if not piece:
+                return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+            pieces.append(piece)
+            left -= len(piece)
+            piece_bytes = _PIECE_BYTES
+    raise ReportError(f"{path.name} is larger than the limit of {max_bytes} bytes")
 
 
 def digest(data: bytes) -> str:

@@ -14,11 +14,19 @@ import io
 from collections.abc import Iterator
 from typing import IO, Protocol
 
+import numpy as np
 import pandas as pd
 
 from domain.settlement.frame import build_frame
-from domain.settlement.model import ParsedReport, ReportError, ReportHeader
-from domain.settlement.values import currency_decimals, parse_timestamp, timestamp_ns, to_minor
+from domain.settlement.model import MAX_ID_CHARS, ParsedReport, ReportError, ReportHeader
+from domain.settlement.values import (
+    check_amount_sum,
+    check_text,
+    currency_decimals,
+    parse_timestamp,
+    timestamp_ns,
+    to_minor,
+)
 
 REPORT_FORMAT = "amazon-pay-csv"
 # One row per CSV line, beside the frame: what the fee arithmetic check reads.
@@ -54,6 +62,8 @@ _COLUMNS = (
     *("TransactionType", "AmazonOrderReferenceId", "SellerOrderId", "CurrencyCode"),
     *_MONEY,
 )
+# Columns that become the frame's identifiers (transaction, Amazon and merchant order id).
+_ID_COLUMNS = ("AmazonTransactionId", "AmazonOrderReferenceId", "SellerOrderId")
 _PREAMBLE_LINES = 10
 _FRAME_ROW_COLUMNS = (
     *("transaction_kind", "transaction_type", "amazon_order_id", "merchant_order_id"),
@@ -86,6 +96,7 @@ def parse_amazon_pay_csv(stream: IO[bytes]) -> ParsedReport:
         raise ReportError(f"line {reader.line_num}: unreadable CSV: {error}") from None
     finally:
         text.detach()  # the caller's stream stays open: it is the caller's to close
+    _check_sums(transactions)
     header_info = _header(preamble, transactions)
     frame = build_frame(
         frame_rows, {"settlement_id": header_info.settlement_id, "report_format": REPORT_FORMAT}
@@ -123,7 +134,19 @@ def _records(reader: _LineReader, header: list[str]) -> Iterator[tuple[int, dict
         fields = row[:-1] if len(row) == len(header) + 1 and row[-1] == "" else row
         if len(fields) != len(header):
             raise ReportError(f"line {line}: expected {len(header)} fields, found {len(row)}")
-        yield line, dict(zip(header, fields, strict=True))
+        record = dict(zip(header, fields, strict=True))
+        _check_texts(record, line)
+        yield line, record
+
+
+def _check_texts(record: dict[str, str], line: int) -> None:
+    """No NUL in any field, no identifier longer than the store's columns (cheap when fine)."""
+    if "\x00" in "".join(record.values()):
+        for name, text in record.items():
+            check_text(text, line, name)
+    for name in _ID_COLUMNS:
+        if len(record[name]) > MAX_ID_CHARS:
+            check_text(record[name].strip(), line, name, MAX_ID_CHARS)
 
 
 def _add_record(
@@ -176,6 +199,13 @@ def _line_values(
         "quantity": None,
         "source_line": line,
     }
+
+
+def _check_sums(transactions: dict[str, list[object]]) -> None:
+    """Every stated amount, fees and net too, counts towards the bound of what sums can hold."""
+    money = [np.asarray(transactions[column], dtype=np.int64) for column, _ in _MONEY.values()]
+    lines = np.repeat(np.asarray(transactions["source_line"], dtype=np.int64), len(money))
+    check_amount_sum(np.column_stack(money).ravel(), lines, "amount")
 
 
 def _header(

@@ -38,6 +38,10 @@ FRAME_COLUMNS: dict[str, str] = {
     "source_line": "Int64",  # line in the source file where the amount stands (for error messages)
 }
 
+# Longest identifier a report may state for transaction_id, amazon_order_id, merchant_order_id
+# and sku: the store keeps them (or matches them against) columns of 64 characters.
+MAX_ID_CHARS = 64
+
 # What a row is, for matching and booking. Parsers map the report's own vocabulary onto these.
 TRANSACTION_KINDS: frozenset[str] = frozenset(
     {

@@ -27,11 +27,26 @@ _MAX_CHARS = 40
 Column = Sequence[Any] | np.ndarray
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NAT = np.iinfo(np.int64).min
+# The largest amount in minor units: the frame's int64 and the store's BigInteger hold no more.
+MAX_MINOR = int(np.iinfo(np.int64).max)
 
 
 def where(line: int | None, field: str) -> str:
     """The 'line N: field' prefix of an error message."""
     return f"line {line}: {field}" if line is not None else field
+
+
+def check_text(text: str, line: int | None, field: str, max_chars: int | None = None) -> None:
+    """Refuse a NUL character (no database column takes one) or text longer than `max_chars`."""
+    if "\x00" in text:
+        raise ReportError(
+            f"{where(line, field)}: expected text without NUL characters, got {text[:40]!r}"
+        )
+    if max_chars is not None and len(text) > max_chars:
+        raise ReportError(
+            f"{where(line, field)}: expected at most {max_chars} characters, got {len(text)} "
+            f"({text[:20]!r}...)"
+        )
 
 
 def currency_decimals(currency: str | None, line: int | None, field: str) -> int:
@@ -60,8 +75,41 @@ def to_minor(text: str | None, decimals: int, line: int | None, field: str) -> i
     significant = fraction.rstrip("0")
     if len(significant) > decimals:
         raise ReportError(f"{where(line, field)}: {stripped!r} has more than {decimals} decimals")
-    digits = (whole or "0") + significant.ljust(decimals, "0")
-    return -int(digits) if sign == "-" else int(digits)
+    minor = int((whole or "0") + significant.ljust(decimals, "0"))
+    if minor > MAX_MINOR:
+        largest = scaled(MAX_MINOR, decimals)
+        raise ReportError(
+            f"{where(line, field)}: expected an amount between -{largest} and {largest} "
+            f"(what the store holds), got {stripped!r}"
+        )
+    return -minor if sign == "-" else minor
+
+
+def scaled(minor: int, decimals: int) -> str:
+    """Minor units as a decimal string (9223372036854775807, 2 -> '92233720368547758.07')."""
+    text = str(minor).rjust(decimals + 1, "0")
+    return f"{text[:-decimals]}.{text[-decimals:]}" if decimals else text
+
+
+def check_amount_sum(amounts: np.ndarray, lines: Column, field: str) -> None:
+    """Refuse amounts whose absolute values add up to more than MAX_MINOR, naming the line.
+
+    Every sum the quality check and the posting take (int64, which wraps silently) is then
+    exact, and so is every payment the store is given.
+    """
+    if len(amounts) == 0:
+        return
+    magnitudes = np.abs(amounts)  # cannot wrap: to_minor keeps each within +-MAX_MINOR
+    if int(magnitudes.max()) <= MAX_MINOR // len(magnitudes):
+        return  # the usual report: no sum can come near the limit
+    running = 0
+    for index, magnitude in enumerate(magnitudes.tolist()):
+        running += magnitude
+        if running > MAX_MINOR:
+            raise ReportError(
+                f"{where(lines[index], field)}: the amounts up to here add up to more than "
+                f"{MAX_MINOR} minor units (what the store holds)"
+            )
 
 
 def minor_column(texts: Column, currencies: Column, lines: Column, field: str) -> np.ndarray:
@@ -91,6 +139,17 @@ def parse_timestamp(
     text: str | None, line: int | None, field: str, *, to_utc: bool = True
 ) -> datetime:
     """An ISO 8601 timestamp with an explicit offset, as an aware (UTC) datetime."""
+    parsed, _ns = _timestamp(text, line, field)
+    return parsed.astimezone(UTC) if to_utc else parsed
+
+
+def timestamp_ns(text: str | None, line: int | None, field: str) -> int:
+    """A timestamp as integer nanoseconds since the epoch (UTC), exact to the microsecond."""
+    return _timestamp(text, line, field)[1]
+
+
+def _timestamp(text: str | None, line: int | None, field: str) -> tuple[datetime, int]:
+    """The aware datetime as written and its nanoseconds since the epoch, within int64."""
     if text is None or not text.strip():
         raise ReportError(f"{where(line, field)}: expected a date-time, found none")
     value = text.strip()
@@ -106,13 +165,14 @@ def parse_timestamp(
             f"{where(line, field)}: expected a date-time with offset like "
             f"2011-10-21T08:18:20+00:00, got {text!r}"
         )
-    return parsed.astimezone(UTC) if to_utc else parsed
-
-
-def timestamp_ns(text: str | None, line: int | None, field: str) -> int:
-    """A timestamp as integer nanoseconds since the epoch (UTC), exact to the microsecond."""
-    delta = parse_timestamp(text, line, field, to_utc=False) - _EPOCH  # aware: exact
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+    delta = parsed - _EPOCH  # aware: exact, and a timedelta cannot overflow here
+    ns = (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1_000
+    if not _NAT < ns <= MAX_MINOR:  # datetime64[ns] spans 1677-09-21 to 2262-04-11
+        raise ReportError(
+            f"{where(line, field)}: expected a date-time between the years 1678 and 2261, "
+            f"got {text!r}"
+        )
+    return parsed, ns
 
 
 def missing_timestamp_ns() -> int:

@@ -19,6 +19,7 @@ from domain.money import Money
 from domain.settlement.frame import build_frame
 from domain.settlement.model import ParsedReport, ReportError, ReportHeader
 from domain.settlement.values import (
+    check_amount_sum,
     currency_decimals,
     minor_column,
     parse_timestamp,
@@ -161,12 +162,9 @@ class _XmlReader:
         header = self.settlement.header()
         columns = self.rows.columns()
         texts = columns.pop("amount_text")
-        columns["amount_minor"] = minor_column(
-            texts,
-            columns["currency"],
-            columns["source_line"],
-            "amount",
-        )
+        amounts = minor_column(texts, columns["currency"], columns["source_line"], "amount")
+        check_amount_sum(amounts, columns["source_line"], "amount")
+        columns["amount_minor"] = amounts
         frame = build_frame(
             columns, {"settlement_id": header.settlement_id, "report_format": REPORT_FORMAT}
         )

@@ -14,8 +14,8 @@ from typing import cast
 
 from lxml import etree
 
-from domain.settlement.model import ReportError
-from domain.settlement.values import missing_timestamp_ns, timestamp_ns, where
+from domain.settlement.model import MAX_ID_CHARS, ReportError
+from domain.settlement.values import check_text, missing_timestamp_ns, timestamp_ns, where
 
 # Transaction element -> transaction kind of the frame.
 KIND_OF_ELEMENT: dict[str, str] = {
@@ -42,6 +42,10 @@ _RESTATING = frozenset({"AdvertisingTransactionDetails", "OtherTransaction"})
 # The transaction's own id, first present wins; without one, "line-<n>" names it.
 _ID_FIELDS = ("TransactionID", "AdjustmentID", "ShipmentID", "InvoiceId", "CouponID", "DealID")
 _LINED = frozenset({"PostedDate", "Quantity"})  # fields whose line an error message may need
+# Fields that become the frame's identifiers: transaction id, Amazon and merchant order id, sku.
+_IDS = frozenset(
+    {*_ID_FIELDS, "AmazonOrderID", "OrderId", "MerchantOrderID", "SellerOrderId", "SKU"}
+)
 _FIELDS = frozenset(
     {
         *_ID_FIELDS,
@@ -118,7 +122,10 @@ def _walk(
         if local in _FIELDS:  # the commonest leaves first: ids, dates, SKU
             if local not in unit.fields:
                 text = child.text
-                unit.fields[local] = text.strip() or None if text is not None else None
+                value = text.strip() or None if text is not None else None
+                if value is not None and local in _IDS and len(value) > MAX_ID_CHARS:
+                    check_text(value, line_of(child), f"{name}/{local}", MAX_ID_CHARS)  # raises
+                unit.fields[local] = value
                 if local in _LINED:
                     unit.lines[local] = child.sourceline
             continue
