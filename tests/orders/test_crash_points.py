@@ -9,7 +9,6 @@ or refund. k counts up until a run finishes before its k-th event.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
