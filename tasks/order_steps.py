@@ -133,7 +133,12 @@ class OrderSteps:
         return self.apply_in(uow, number, answer, record_refusal=moved)
 
     def apply_refund_in(self, uow: UnitOfWork, note_number: str, refund: Refund) -> Status:
-        """Store a refund's state on its credit note; the first Refunded refunds the order."""
+        """Store a refund's state on its credit note; what Amazon refunded reaches the order.
+
+        The order's refunded amount is brought up to the sum of its Refunded refunds, so a
+        refund that is Refunded in the store but not on the order (a run died) is applied too,
+        and one that was applied is never applied again.
+        """
         note = uow.documents.get(note_number)
         if note is None or not note.refers_to:
             raise StepRefused(f"credit note {note_number} refers to no order")
@@ -149,9 +154,14 @@ class OrderSteps:
         answer = refund_answer(
             refund.state, refund.status_details.reason_code, refund.refund_amount
         )
-        if not moved:
-            return self.status_in(uow, note.refers_to)
-        return self.apply_in(uow, note.refers_to, answer)
+        order = uow.documents.get(note.refers_to, lock=True)
+        assert order is not None
+        behind = amazon_log.refunded_minor(uow.session, order.number)
+        behind -= order.payment.refunded.to_minor()
+        if answer.event is None or behind <= 0:
+            return order.payment.status
+        amount = Money.from_minor(behind, order.currency)
+        return self.apply_in(uow, order.number, replace(answer, amount=amount), moved)
 
     @staticmethod
     def status_in(uow: UnitOfWork, number: str) -> Status:

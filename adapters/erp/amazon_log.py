@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from adapters.erp.schema import AmazonRefRow, DocumentRow, StatusEventRow
@@ -99,6 +99,17 @@ def document_id(session: Session, number: str) -> int:
     if found is None:
         raise KeyError(f"no document {number}")
     return found
+
+
+def refunded_minor(session: Session, order_number: str) -> int:
+    """What Amazon refunded on an order, by its credit notes' Refunded refunds (minor units)."""
+    notes = select(DocumentRow.id).where(DocumentRow.refers_to == order_number)
+    query = select(func.coalesce(func.sum(AmazonRefRow.amount_minor), 0)).where(
+        AmazonRefRow.kind == "refund",
+        AmazonRefRow.state == "Refunded",
+        AmazonRefRow.document_id.in_(notes),
+    )
+    return int(session.scalar(query) or 0)
 
 
 def credit_notes_to_refund(session: Session, limit: int) -> list[str]:
