@@ -8,15 +8,8 @@ from pathlib import Path
 
 import pytest
 
-GOOD = {
-    "number": "HB100001",
-    "currency": "EUR",
-    "charge_permission_id": "S01-1234567-1234567",
-    "charge_id": None,
-    "items": [{"sku": "TASSE-WEISS", "name": "Tasse weiß", "quantity": 2, "unit_price": "9.95"}],
-    "shipping": "4.90",
-    "customer": {"name": "Erika Mustermann", "email": "erika@example.org"},
-}
+from tests.intake_orders import GOOD
+
 CLI = str(Path(sys.executable).parent / "amazon-payments")
 
 

@@ -15,16 +15,8 @@ from typer.testing import CliRunner
 from adapters.erp.schema import AmazonRefRow, DocumentRow, ItemRow
 from adapters.erp.store import UnitOfWork
 from cli.orders import app
+from tests.intake_orders import GOOD
 
-GOOD = {
-    "number": "HB100001",
-    "currency": "EUR",
-    "charge_permission_id": "S01-1234567-1234567",
-    "charge_id": None,
-    "items": [{"sku": "TASSE-WEISS", "name": "Tasse weiß", "quantity": 2, "unit_price": "9.95"}],
-    "shipping": "4.90",
-    "customer": {"name": "Erika Mustermann", "email": "erika@example.org"},
-}
 MAX_EUR = "92233720368547758.07"  # 2**63 - 1 cents
 CLI = str(Path(sys.executable).parent / "amazon-payments")
 runner = CliRunner()

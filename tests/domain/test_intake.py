@@ -2,20 +2,7 @@ import json
 
 from domain.intake import read_orders
 from domain.money import Money
-
-GOOD = {
-    "number": "HB100001",
-    "currency": "EUR",
-    "charge_permission_id": "S01-1234567-1234567",
-    "charge_id": None,
-    "items": [{"sku": "TASSE-WEISS", "name": "Tasse weiß", "quantity": 2, "unit_price": "9.95"}],
-    "shipping": "4.90",
-    "customer": {"name": "Erika Mustermann", "email": "erika@example.org"},
-}
-
-
-def line(**changes) -> str:
-    return json.dumps({**GOOD, **changes}, ensure_ascii=False)
+from tests.intake_orders import GOOD, line
 
 
 def test_a_good_order_line_becomes_a_pending_document_with_its_gross_total():

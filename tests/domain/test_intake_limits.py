@@ -1,7 +1,5 @@
 """The intake refuses what the store cannot hold, naming the field, without a traceback."""
 
-import json
-
 import pytest
 
 from domain.intake import (
@@ -13,20 +11,7 @@ from domain.intake import (
     read_order_lines,
     read_orders,
 )
-
-GOOD = {
-    "number": "HB100001",
-    "currency": "EUR",
-    "charge_permission_id": "S01-1234567-1234567",
-    "charge_id": None,
-    "items": [{"sku": "TASSE-WEISS", "name": "Tasse weiß", "quantity": 2, "unit_price": "9.95"}],
-    "shipping": "4.90",
-    "customer": {"name": "Erika Mustermann", "email": "erika@example.org"},
-}
-
-
-def line(**changes) -> str:
-    return json.dumps({**GOOD, **changes}, ensure_ascii=False)
+from tests.intake_orders import GOOD, line
 
 
 def item(**changes) -> dict:
