@@ -14,11 +14,11 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from adapters.erp.work_queue import WorkQueue
 from domain.payment_status import Status
 from flows.orders import resources, run_chunks
 from services import activation, authorization, refunds, sweep
 from services.resources import Resources
+from services.sweep import WorkQueue
 
 
 @task(cache_policy=NONE)

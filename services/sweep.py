@@ -11,6 +11,8 @@ from services.applying import status_of
 from services.outcomes import Outcome, outcome_of
 from services.resources import Resources
 
+__all__ = ["WorkQueue", "collect_work", "heal"]
+
 
 def collect_work(res: Resources, limit: int) -> WorkQueue:
     """The documents that need Amazon work, sorted into the sweeper's queues."""
