@@ -64,26 +64,34 @@ def unpaced_client() -> Any:
     return AmazonPayClient.from_settings(AmazonPaySettings(), throttle=False, retry=retry)
 
 
+def bench_resources() -> Any:
+    """The store and settings from the environment, with the unpaced client."""
+    from adapters.erp.store import make_engine
+    from adapters.settings import ModuleSettings
+    from services.resources import Resources
+
+    settings = ModuleSettings()
+    return Resources(make_engine(settings.database_url), unpaced_client(), settings)
+
+
 def prepare(base_url: str, folder: Path, count: int, prefix: str) -> list[str]:
     """`count` accepted documents with a shipment requested, in a fresh store."""
     from adapters.erp.migrate import upgrade
-    from adapters.erp.store import UnitOfWork
     from domain.documents import Customer, Document, DocumentType, Item
     from domain.money import Money
     from domain.payment_status import Event
-    from tasks.order_steps import order_steps, reset_order_steps
+    from services import authorization
+    from services.applying import apply_event
     from tasks.orders import run_chunk
 
     os.environ["AMAZON_PAYMENTS_DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
     os.environ["AMAZON_PAY_QUOTAS"] = "live"
-    reset_order_steps()
-    steps = order_steps()
-    steps.amazon = unpaced_client()  # preparing is not what is measured
-    upgrade(steps.engine)
+    res = bench_resources()  # preparing is not what is measured
+    upgrade(res.engine)
     # Idempotency keys derive from document numbers and Amazon keeps them forever: every run
     # of this benchmark needs numbers of its own.
     numbers = [f"{prefix}{n:06d}" for n in range(count)]
-    with UnitOfWork(steps.engine) as uow:
+    with res.uow() as uow:
         for number in numbers:
             permission = admin(
                 base_url, "POST", "/checkouts", {"amount": "24.90", "currencyCode": "EUR"}
@@ -100,29 +108,40 @@ def prepare(base_url: str, folder: Path, count: int, prefix: str) -> list[str]:
                 )
             )
         uow.commit()
-    authorized = run_chunk(numbers, steps.authorize)
-    problems = {n: r for n, r in authorized.items() if r != "accepted"}
+    authorized = run_chunk(authorization.authorize, res, numbers)
+    problems = {n: o.describe() for n, o in authorized.items() if o.describe() != "accepted"}
     if problems:
         raise SystemExit(
             f"preparing failed for {len(problems)} documents, e.g. {list(problems.items())[:3]}"
         )
-    for number in numbers:
-        steps.apply(number, Event.ACTIVATION_REQUESTED)
+    with res.uow() as uow:
+        for number in numbers:
+            apply_event(uow, number, Event.ACTIVATION_REQUESTED)
+        uow.commit()
+    res.close()
     return numbers
 
 
 def measure(base_url: str, numbers: list[str], paced: bool) -> dict[str, float]:
-    """Activate the documents through the activate-batch flow under live quotas."""
-    from flows.orders import activate_batch
-    from tasks.order_steps import order_steps, reset_order_steps
+    """Activate the documents through the activate-batch flow under live quotas (the baseline:
+    the same flow's chunks with an unpaced client)."""
+    from prefect import flow
+
+    from flows.orders import activate_batch, described, run_chunks
+    from services import activation
+
+    @flow(name="activate-batch-unpaced")
+    def activate_unpaced(numbers: list[str]) -> dict[str, str]:
+        res = bench_resources()
+        try:
+            return described(run_chunks(activation.activate, res, numbers))
+        finally:
+            res.close()
 
     os.environ["AMAZON_PAY_QUOTAS"] = "live"
-    reset_order_steps()
-    if not paced:
-        order_steps().amazon = unpaced_client()
     admin(base_url, "PUT", "/throttle", {"quotas": "live"})  # also resets the counters
     started = time.perf_counter()
-    results = activate_batch(numbers)
+    results = activate_batch(numbers) if paced else activate_unpaced(numbers)
     elapsed = time.perf_counter() - started
     counts = admin(base_url, "GET", "/throttle")["counts"].get("Capture Charge", {})
     captured = sum(1 for status in results.values() if status == "activated")

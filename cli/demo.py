@@ -57,14 +57,17 @@ def demo(
 
 def _reports() -> list[bytes]:
     """Every settlement report the sandbox lists, downloaded through the module's client."""
-    from tasks.order_steps import order_steps
+    from services.resources import Resources
 
-    client = order_steps().amazon
-    return [
-        client.download_report_document(report.report_document_id)
-        for report in client.iter_reports()
-        if report.report_document_id
-    ]
+    res = Resources.from_environment()
+    try:
+        return [
+            res.amazon.download_report_document(report.report_document_id)
+            for report in res.amazon.iter_reports()
+            if report.report_document_id
+        ]
+    finally:
+        res.close()
 
 
 def _roles(orders: int, seed: int) -> dict[str, str]:

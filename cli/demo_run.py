@@ -16,16 +16,15 @@ from domain.payment_status import Status
 from flows import orders as order_flows
 from flows.settlement import reconcile_settlements
 from flows.sync import sync
-from tasks import order_actions
-from tasks.order_steps import StepRefused, order_steps, reset_order_steps
+from services import cancellation
+from services.resources import Resources
 
 PRICES = ("19.90", "34.50", "95.10", "120.00", "7.99")
 
 
 def run_scenario(base_url: str, roles: dict[str, str], log: bool) -> tuple[Engine, dict[str, Any]]:
     """Push every order through its role's lifecycle; returns the store and the sandbox ledger."""
-    reset_order_steps()  # built afresh from the demo's settings
-    steps = order_steps()
+    res = Resources.from_environment()  # the demo's settings
 
     def say(text: str) -> None:
         if log:
@@ -37,23 +36,21 @@ def run_scenario(base_url: str, roles: dict[str, str], log: bool) -> tuple[Engin
     say(f"importing {len(roles)} orders")
     for index, (number, role) in enumerate(roles.items()):
         price = PRICES[index % len(PRICES)]
-        _import_order(steps.engine, base_url, number, price, CARDS.get(role))
+        _import_order(res.engine, base_url, number, price, CARDS.get(role))
     say("authorizing: the sweeper creates every charge; slow answers time out")
     sync()
     for number in who("slow"):
         order_flows.authorize(number)  # waits 2 s, then authorization_overdue
     admin(base_url, "POST", "/clock/advance", {"minutes": 1})
-    _settle(steps, who("slow", "declined"))  # late answers arrive as notifications
+    _settle(res, who("slow", "declined"))  # late answers arrive as notifications
     sync()
     say("activating (shipment confirmation) and cancelling")
     order_flows.activate_batch(who("plain", "partial_refund", "full_refund", "slow"))
     for number in who("cancel"):
         order_flows.cancel(number)
     for number in who("item_cancel"):
-        try:
-            order_actions.cancel(steps, number, items=["TASSE-WEISS"])
-        except StepRefused as refused:
-            say(f"  refused as it should be: {refused}")
+        outcome = cancellation.cancel(res, number, items=["TASSE-WEISS"])
+        say(f"  refused as it should be: {outcome.problem}")
     say("8 days later: captures become asynchronous")
     admin(base_url, "POST", "/clock/advance", {"days": 8})
     order_flows.activate_batch(who("late_capture"))  # CaptureInitiated
@@ -63,8 +60,8 @@ def run_scenario(base_url: str, roles: dict[str, str], log: bool) -> tuple[Engin
     admin(base_url, "POST", "/clock/advance", {"days": 23})
     order_flows.activate_batch(who("expired"))  # renews the lapsed authorization first
     say("returns: credit notes become refunds")
-    _credit_notes(steps.engine, who("partial_refund"), share=Decimal("0.3"))
-    _credit_notes(steps.engine, who("full_refund"), share=Decimal(1))
+    _credit_notes(res.engine, who("partial_refund"), share=Decimal("0.3"))
+    _credit_notes(res.engine, who("full_refund"), share=Decimal(1))
     sync()
     admin(base_url, "POST", "/clock/advance", {"minutes": 1})
     sync()
@@ -72,7 +69,8 @@ def run_scenario(base_url: str, roles: dict[str, str], log: bool) -> tuple[Engin
     admin(base_url, "POST", "/clock/advance", {"days": 1})
     admin(base_url, "POST", "/settlements/close")
     reconcile_settlements()
-    return steps.engine, admin(base_url, "GET", "/ledger")
+    res.amazon.close()
+    return res.engine, admin(base_url, "GET", "/ledger")
 
 
 def _import_order(engine: Engine, base_url: str, number: str, price: str, card: str | None) -> None:
@@ -95,11 +93,17 @@ def _import_order(engine: Engine, base_url: str, number: str, price: str, card: 
         uow.commit()
 
 
-def _settle(steps: Any, numbers: list[str], seconds: float = 20) -> None:
+def _settle(res: Resources, numbers: list[str], seconds: float = 20) -> None:
     """Wait until Amazon's late answers (notifications) have decided these documents."""
     deadline = time.monotonic() + seconds
     waiting = {Status.PENDING, Status.AUTHORIZATION_OVERDUE}
-    while any(steps.status(n) in waiting for n in numbers) and time.monotonic() < deadline:
+
+    def undecided() -> bool:
+        with UnitOfWork(res.engine) as uow:
+            documents = [uow.documents.get(number) for number in numbers]
+        return any(d is not None and d.payment.status in waiting for d in documents)
+
+    while undecided() and time.monotonic() < deadline:
         time.sleep(0.2)
 
 

@@ -19,22 +19,18 @@ app = typer.Typer(help="Amazon's instant payment notifications (IPN).", no_args_
 def reconcile_step() -> Callable[[Notification], None]:
     """The step each first delivery triggers: re-read the object at Amazon and apply its state.
 
-    It is the same reconcile path as polling (`OrderSteps.reconcile_object`); an object that
-    belongs to no document of ours is logged and left alone.
+    It is the same reconcile path as polling (`services.notifications`); an object that belongs
+    to no document of ours is logged and left alone.
     """
-    from adapters.erp import amazon_log
-    from adapters.erp.store import UnitOfWork
-    from tasks.order_steps import order_steps
+    from services import notifications
+    from services.resources import Resources
 
-    store = engine()
+    res = Resources.from_environment()  # the client is built at the first call to Amazon
 
     def reconcile(notification: Notification) -> None:
-        with UnitOfWork(store) as uow:
-            ours = amazon_log.owner_of(uow.session, notification.object_id) is not None
-        if not ours:
-            logger.info("%s %s is not ours", notification.object_type, notification.object_id)
-            return
-        order_steps().reconcile_object(notification.object_type, notification.object_id)
+        kind, object_id = notification.object_type, notification.object_id
+        if notifications.reconcile_object(res, kind, object_id) is None:
+            logger.info("%s %s is not ours", kind, object_id)
 
     return reconcile
 

@@ -88,24 +88,31 @@ def document_json(document: Document) -> dict[str, object]:
 
 
 def _step(action: str, number: str, items: list[str] | None = None) -> None:
-    """Run one order process step for one document, in this process, and print the status."""
+    """Run one order process for one document, in this process, and print the status."""
     from adapters.amazon_pay import AmazonPayError
-    from tasks import order_actions
-    from tasks.order_steps import StepRefused, order_steps
+    from services import activation, authorization, cancellation, refunds
+    from services.resources import Resources
 
     try:
-        steps = order_steps()
-        if action == "authorize":
-            status = steps.authorize(number)
-        elif action == "activate":
-            status = order_actions.activate(steps, number)
-        elif action == "refund":
-            status = order_actions.refund(steps, number)
-        else:
-            status = order_actions.cancel(steps, number, items)
-    except (StepRefused, AmazonPayError, ValueError) as problem:
+        res = Resources.from_environment()
+    except ValueError as problem:
         fail(str(problem))
-    typer.echo(f"{number}: {status.value}")
+    try:
+        if action == "authorize":
+            outcome = authorization.authorize(res, number)
+        elif action == "activate":
+            outcome = activation.activate(res, number)
+        elif action == "refund":
+            outcome = refunds.refund(res, number)
+        else:
+            outcome = cancellation.cancel(res, number, items)
+    except (AmazonPayError, ValueError) as problem:
+        fail(str(problem))
+    finally:
+        res.close()
+    if outcome.refused:
+        fail(outcome.problem)
+    typer.echo(f"{number}: {outcome.describe()}")
 
 
 @app.command("authorize")

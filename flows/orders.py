@@ -1,23 +1,30 @@
 """The order processes as Prefect flows: one per process, per document or in batches.
 
-Per-document runs are named after the document (`authorize-HB100042`) so the back office finds
-and retries them in the UI. A refused request (activating an order that is not accepted,
-cancelling single items) ends the run Failed with the reason as its message. An authorization
-timeout is a normal outcome: the run completes with `authorization_overdue`.
+Each flow builds the resources from the environment at its entry and hands them down; nothing
+is cached between runs. Per-document runs are named after the document (`authorize-HB100042`)
+so the back office finds and retries them in the UI. A refused request (activating an order that
+is not accepted, cancelling single items) ends the run Failed, named Refused, with the reason as
+its message. An authorization timeout is a normal outcome: the run completes with
+`authorization_overdue`.
 """
 
 from __future__ import annotations
 
-from prefect import Task, flow, get_run_logger
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from adapters.settings import ModuleSettings
+from prefect import flow, get_run_logger, unmapped
+from prefect.states import Failed, State
+
+from domain.payment_status import Status
+from services import activation, authorization, cancellation, refunds
+from services.outcomes import Outcome
+from services.resources import Resources
 from tasks.orders import (
-    activate_chunk,
+    UseCase,
     activate_document,
-    authorize_chunk,
-    cancel_chunk,
     cancel_order,
-    refund_chunk,
+    chunk,
     refund_credit_note,
     start_authorization,
     wait_for_authorization,
@@ -30,62 +37,92 @@ def chunks(numbers: list[str], size: int = CHUNK) -> list[list[str]]:
     return [numbers[i : i + size] for i in range(0, len(numbers), size)]
 
 
+@contextmanager
+def resources() -> Iterator[Resources]:
+    """The run's resources, built from the environment and closed when the run ends."""
+    res = Resources.from_environment()
+    try:
+        yield res
+    finally:
+        res.close()
+
+
+def finished(outcome: Outcome) -> str | State:
+    """The run's end: the status it reached, or Failed (named Refused) with the reason."""
+    get_run_logger().info("%s: %s", outcome.number, outcome.describe())
+    if outcome.refused:
+        return Failed(message=outcome.problem, name="Refused")
+    return outcome.describe()
+
+
 @flow(name="authorize", flow_run_name="authorize-{number}")
-def authorize(number: str, timeout_seconds: float | None = None) -> str:
+def authorize(number: str, timeout_seconds: float | None = None) -> str | State:
     """Authorize a pending order and wait for Amazon's answer, bounded by the timeout."""
-    timeout = timeout_seconds or ModuleSettings().authorization_timeout_seconds
-    status = start_authorization(number)
-    if status == "pending":
-        status = wait_for_authorization(number, timeout)
-    get_run_logger().info("%s: %s", number, status)
-    return status
+    with resources() as res:
+        timeout = timeout_seconds or res.settings.authorization_timeout_seconds
+        outcome = start_authorization(res, number)
+        if outcome.status is Status.PENDING:
+            outcome = wait_for_authorization(res, number, timeout)
+    return finished(outcome)
 
 
 @flow(name="activate", flow_run_name="activate-{number}")
-def activate(number: str) -> str:
+def activate(number: str) -> str | State:
     """Shipment confirmation: capture the document's current gross total."""
-    return activate_document(number)
+    with resources() as res:
+        return finished(activate_document(res, number))
 
 
 @flow(name="refund", flow_run_name="refund-{credit_note}")
-def refund(credit_note: str) -> str:
+def refund(credit_note: str) -> str | State:
     """Refund a credit note (full or partial) against its order's capture."""
-    return refund_credit_note(credit_note)
+    with resources() as res:
+        return finished(refund_credit_note(res, credit_note))
 
 
 @flow(name="cancel", flow_run_name="cancel-{number}")
-def cancel(number: str, items: list[str] | None = None) -> str:
+def cancel(number: str, items: list[str] | None = None) -> str | State:
     """Cancel a whole order that is not activated; single items are refused."""
-    return cancel_order(number, items)
+    with resources() as res:
+        return finished(cancel_order(res, number, items))
 
 
-def run_chunks(chunk_task: Task[[list[str]], dict[str, str]], numbers: list[str]) -> dict[str, str]:
-    """Map a chunk task over the numbers, 200 a chunk; document number -> outcome."""
-    results: dict[str, str] = {}
-    for future in chunk_task.map(chunks(numbers)):
+def run_chunks(use_case: UseCase, res: Resources, numbers: list[str]) -> dict[str, Outcome]:
+    """Map the chunk task over the numbers, 200 a chunk; document number -> outcome."""
+    results: dict[str, Outcome] = {}
+    for future in chunk.map(unmapped(use_case), unmapped(res), chunks(numbers)):
         results.update(future.result())
     return results
+
+
+def described(outcomes: dict[str, Outcome]) -> dict[str, str]:
+    """A batch's result as the UI shows it: the status reached, or `error: <why>`."""
+    return {number: outcome.describe() for number, outcome in outcomes.items()}
 
 
 @flow(name="authorize-batch")
 def authorize_batch(numbers: list[str]) -> dict[str, str]:
     """Create the charges of many pending orders; the sweeper follows up on pending answers."""
-    return run_chunks(authorize_chunk, numbers)
+    with resources() as res:
+        return described(run_chunks(authorization.authorize, res, numbers))
 
 
 @flow(name="activate-batch")
 def activate_batch(numbers: list[str]) -> dict[str, str]:
     """Activate many documents in chunk tasks under the client-side rate limit."""
-    return run_chunks(activate_chunk, numbers)
+    with resources() as res:
+        return described(run_chunks(activation.activate, res, numbers))
 
 
 @flow(name="refund-batch")
 def refund_batch(credit_notes: list[str]) -> dict[str, str]:
     """Refund many credit notes."""
-    return run_chunks(refund_chunk, credit_notes)
+    with resources() as res:
+        return described(run_chunks(refunds.refund, res, credit_notes))
 
 
 @flow(name="cancel-batch")
 def cancel_batch(numbers: list[str]) -> dict[str, str]:
     """Cancel many whole orders; each one that cannot be cancelled says why in the result."""
-    return run_chunks(cancel_chunk, numbers)
+    with resources() as res:
+        return described(run_chunks(cancellation.cancel, res, numbers))

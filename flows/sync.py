@@ -10,56 +10,43 @@ an earlier call is pending.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
-from adapters.erp.store import UnitOfWork
-from adapters.erp.work_queue import WorkQueue, find_work
-from flows.orders import run_chunks
-from tasks.orders import (
-    activate_chunk,
-    authorize_chunk,
-    heal_chunk,
-    order_steps,
-    reauthorize_chunk,
-    reconcile_chunk,
-    refund_chunk,
-    run_chunk,
-)
+from domain.payment_status import Status
+from flows.orders import resources, run_chunks
+from services import activation, authorization, refunds, sweep
+from services.resources import Resources
+from services.sweep import WorkQueue
 
 
 @task(cache_policy=NONE)
-def collect_work(limit: int) -> WorkQueue:
-    steps = order_steps()
-    with UnitOfWork(steps.engine) as uow:
-        return find_work(
-            uow.session, datetime.now(UTC), steps.settings.authorization_timeout, limit
-        )
-
-
-@task(cache_policy=NONE)
-def overdue_chunk(numbers: list[str]) -> dict[str, str]:
-    return run_chunk(numbers, order_steps().mark_overdue)
+def collect_work(res: Resources, limit: int) -> WorkQueue:
+    return sweep.collect_work(res, limit)
 
 
 @flow(name="sync")
 def sync(limit: int = 5000) -> dict[str, int]:
     """One sweep over the work queue; returns how many documents each step touched."""
-    queue = collect_work(limit)
-    results = {
-        "heal": run_chunks(heal_chunk, queue.to_heal),
-        "authorize": run_chunks(authorize_chunk, queue.to_authorize),
-        "poll": run_chunks(reconcile_chunk, queue.to_poll),
-        "activate": run_chunks(activate_chunk, queue.to_activate),
-        "reauthorize": run_chunks(reauthorize_chunk, queue.to_reauthorize),
-        "refund": run_chunks(refund_chunk, queue.credit_notes),
-    }
-    still_pending = [n for n in queue.overdue_candidates if results["poll"].get(n) == "pending"]
-    results["overdue"] = run_chunks(overdue_chunk, still_pending)
-    errors = {n: r for step in results.values() for n, r in step.items() if r.startswith("error")}
+    with resources() as res:
+        queue = collect_work(res, limit)
+        results = {
+            "heal": run_chunks(sweep.heal, res, queue.to_heal),
+            "authorize": run_chunks(authorization.authorize, res, queue.to_authorize),
+            "poll": run_chunks(authorization.poll, res, queue.to_poll),
+            "activate": run_chunks(activation.activate, res, queue.to_activate),
+            "reauthorize": run_chunks(activation.reauthorize, res, queue.to_reauthorize),
+            "refund": run_chunks(refunds.refund, res, queue.credit_notes),
+        }
+        polled = results["poll"]
+        still_pending = [
+            n
+            for n in queue.overdue_candidates
+            if n in polled and polled[n].status is Status.PENDING
+        ]
+        results["overdue"] = run_chunks(authorization.mark_overdue, res, still_pending)
+    errors = {n: o.problem for step in results.values() for n, o in step.items() if o.refused}
     summary = {step: len(done) for step, done in results.items()} | {"errors": len(errors)}
     lines = [f"| {step} | {count} |" for step, count in summary.items()]
     create_markdown_artifact(

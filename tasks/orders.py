@@ -1,8 +1,10 @@
-"""Prefect tasks of the order processes: thin wrappers around `OrderSteps` and `order_actions`.
+"""Prefect tasks of the order processes: each wraps one use case of `services` and adds Prefect's
+concerns (names, logging). Order tasks keep Prefect's default of no retries: a refused or failed
+outcome is an answer, and a call that got no answer is repeated by the next run or sweep.
 
-Batches run as chunk tasks (never one task per document): each chunk works through its
-documents on a few threads under the client's token bucket, and a document's failure becomes a
-row of the chunk's result instead of a failed task.
+Batches run as chunk tasks (never one task per document): one generic task works through a
+chunk's documents on a few threads under the client's token buckets, and any fault of one
+document becomes that document's outcome instead of a failed task.
 """
 
 from __future__ import annotations
@@ -11,112 +13,87 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
-from adapters.amazon_pay import AmazonPayError
 from domain.payment_status import Status
-from tasks import order_actions
-from tasks.order_steps import StepRefused, order_steps
+from services import activation, authorization, cancellation, refunds
+from services.outcomes import Outcome
+from services.resources import Resources
 
 CHUNK_THREADS = 4
+UseCase = Callable[[Resources, str], Outcome]
 
 
-@task(cache_policy=NONE)
-def start_authorization(number: str) -> str:
+@task(cache_policy=NONE, task_run_name="authorize-{number}")
+def start_authorization(res: Resources, number: str) -> Outcome:
     """Create the document's charge (idempotent) and apply Amazon's first answer."""
-    return order_steps().authorize(number).value
+    return authorization.authorize(res, number)
 
 
-@task(cache_policy=NONE)
-def wait_for_authorization(number: str, timeout_seconds: float, poll_seconds: float = 2.0) -> str:
+@task(cache_policy=NONE, task_run_name="wait-{number}")
+def wait_for_authorization(
+    res: Resources, number: str, timeout_seconds: float, poll_seconds: float = 2.0
+) -> Outcome:
     """Wait for Amazon's decision, bounded; a timeout marks the document authorization overdue.
 
     The store is looked at every half second (a notification reconciles the document at once,
     which ends the wait early); Amazon is asked with a backoff from `poll_seconds` up to a minute.
     """
-    steps = order_steps()
+    get_run_logger().info("%s: waiting up to %.0f s for Amazon's answer", number, timeout_seconds)
     deadline = time.monotonic() + timeout_seconds
     next_poll, delay = time.monotonic() + poll_seconds, poll_seconds
     while time.monotonic() < deadline:
-        status = steps.status(number)
-        if status is not Status.PENDING:
-            return status.value
+        if _decided(res, number):
+            return authorization.poll(res, number)
         if time.monotonic() >= next_poll:
-            if steps.reconcile_latest_charge(number) is not Status.PENDING:
-                return steps.status(number).value
+            outcome = authorization.poll(res, number)
+            if outcome.status is not Status.PENDING:
+                return outcome
             delay = min(delay * 2, 60.0)
             next_poll = time.monotonic() + delay
         time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
-    if steps.reconcile_latest_charge(number) is not Status.PENDING:
-        return steps.status(number).value
-    return steps.mark_overdue(number).value
+    outcome = authorization.poll(res, number)
+    if outcome.status is not Status.PENDING:
+        return outcome
+    return authorization.mark_overdue(res, number)
+
+
+def _decided(res: Resources, number: str) -> bool:
+    with res.uow() as uow:
+        document = uow.documents.get(number)
+    return document is None or document.payment.status is not Status.PENDING
+
+
+@task(cache_policy=NONE, task_run_name="activate-{number}")
+def activate_document(res: Resources, number: str) -> Outcome:
+    return activation.activate(res, number)
+
+
+@task(cache_policy=NONE, task_run_name="refund-{credit_note}")
+def refund_credit_note(res: Resources, credit_note: str) -> Outcome:
+    return refunds.refund(res, credit_note)
+
+
+@task(cache_policy=NONE, task_run_name="cancel-{number}")
+def cancel_order(res: Resources, number: str, items: list[str] | None = None) -> Outcome:
+    return cancellation.cancel(res, number, items)
 
 
 @task(cache_policy=NONE)
-def activate_document(number: str) -> str:
-    return order_actions.activate(order_steps(), number).value
+def chunk(use_case: UseCase, res: Resources, numbers: list[str]) -> dict[str, Outcome]:
+    """Run one use case over a chunk of documents; a document's fault is its own outcome."""
+    return run_chunk(use_case, res, numbers)
 
 
-@task(cache_policy=NONE)
-def refund_credit_note(credit_note_number: str) -> str:
-    return order_actions.refund(order_steps(), credit_note_number).value
+def run_chunk(use_case: UseCase, res: Resources, numbers: list[str]) -> dict[str, Outcome]:
+    """The chunk's work, on a few threads (the client paces them under Amazon's quotas)."""
 
-
-@task(cache_policy=NONE)
-def cancel_order(number: str, items: list[str] | None = None) -> str:
-    return order_actions.cancel(order_steps(), number, items).value
-
-
-def run_chunk(numbers: list[str], step: Callable[[str], Status]) -> dict[str, str]:
-    """Run one step over a chunk of documents; per-document problems become results."""
-
-    def one(number: str) -> tuple[str, str]:
+    def one(number: str) -> tuple[str, Outcome]:
         try:
-            return number, step(number).value
-        except (StepRefused, AmazonPayError) as problem:
-            return number, f"error: {problem}"
+            return number, use_case(res, number)
         except Exception as problem:  # one document's fault is its row, never the chunk's
-            return number, f"error: {type(problem).__name__}: {problem}"
+            return number, Outcome(number, None, f"{type(problem).__name__}: {problem}")
 
     with ThreadPoolExecutor(max_workers=CHUNK_THREADS) as pool:
         return dict(pool.map(one, numbers))
-
-
-@task(cache_policy=NONE)
-def heal_chunk(numbers: list[str]) -> dict[str, str]:
-    return run_chunk(numbers, order_steps().heal)
-
-
-@task(cache_policy=NONE)
-def authorize_chunk(numbers: list[str]) -> dict[str, str]:
-    return run_chunk(numbers, order_steps().authorize)
-
-
-@task(cache_policy=NONE)
-def activate_chunk(numbers: list[str]) -> dict[str, str]:
-    steps = order_steps()
-    return run_chunk(numbers, lambda number: order_actions.activate(steps, number))
-
-
-@task(cache_policy=NONE)
-def reauthorize_chunk(numbers: list[str]) -> dict[str, str]:
-    steps = order_steps()
-    return run_chunk(numbers, lambda number: order_actions.reauthorize(steps, number))
-
-
-@task(cache_policy=NONE)
-def reconcile_chunk(numbers: list[str]) -> dict[str, str]:
-    return run_chunk(numbers, order_steps().reconcile_latest_charge)
-
-
-@task(cache_policy=NONE)
-def cancel_chunk(numbers: list[str]) -> dict[str, str]:
-    steps = order_steps()
-    return run_chunk(numbers, lambda number: order_actions.cancel(steps, number))
-
-
-@task(cache_policy=NONE)
-def refund_chunk(credit_notes: list[str]) -> dict[str, str]:
-    steps = order_steps()
-    return run_chunk(credit_notes, lambda number: order_actions.refund(steps, number))

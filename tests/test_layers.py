@@ -1,6 +1,8 @@
 """The dependency direction of ARCHITECTURE.md, checked on the source.
 
-flows -> tasks -> adapters -> domain; the sandbox never borrows the client it plays against.
+flows -> tasks -> services -> adapters -> domain; services know nothing of Prefect; the order
+tasks and flows reach the store only through services; the sandbox never borrows the client it
+plays against.
 """
 
 import ast
@@ -22,7 +24,8 @@ FORBIDDEN = {
         "cli",
         "deployments",
     },
-    "adapters": {"tasks", "flows", "sandbox", "cli", "deployments"},
+    "adapters": {"services", "tasks", "flows", "sandbox", "cli", "deployments"},
+    "services": {"prefect", "tasks", "flows", "cli", "deployments", "sandbox"},
     "tasks": {"flows", "cli", "deployments", "sandbox"},
     "sandbox": {"adapters.amazon_pay", "tasks", "flows", "deployments"},
 }
@@ -39,9 +42,16 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
     return found
 
 
+# The order side has moved to services/; the settlement side (tasks/settlement.py,
+# flows/settlement.py) still reaches into adapters.erp and is next.
+THROUGH_SERVICES = ("tasks/orders.py", "flows/orders.py", "flows/sync.py")
+STORE_INTERNALS = {"adapters.erp", "sqlalchemy"}
+
+
 def violations(package: str, forbidden: set[str], root: Path = REPO) -> list[str]:
     problems = []
-    for path in sorted((root / package).rglob("*.py")):
+    paths = [root / package] if package.endswith(".py") else (root / package).rglob("*.py")
+    for path in sorted(paths):
         for line, module in imported_modules(path):
             for banned in forbidden:
                 if module == banned or module.startswith(banned + "."):
@@ -59,4 +69,25 @@ def test_the_check_catches_a_domain_module_importing_prefect(tmp_path):
     (tmp_path / "domain" / "bad.py").write_text("import os\nfrom prefect import flow\n")
     assert violations("domain", FORBIDDEN["domain"], tmp_path) == [
         "domain/bad.py:2 imports prefect"
+    ]
+
+
+def test_the_order_tasks_and_flows_reach_the_store_only_through_services():
+    problems = [p for path in THROUGH_SERVICES for p in violations(path, STORE_INTERNALS)]
+    assert problems == []
+
+
+def test_the_check_catches_a_service_importing_prefect(tmp_path):
+    (tmp_path / "services").mkdir()
+    (tmp_path / "services" / "bad.py").write_text("from prefect import task\n")
+    assert violations("services", FORBIDDEN["services"], tmp_path) == [
+        "services/bad.py:1 imports prefect"
+    ]
+
+
+def test_the_check_catches_a_flow_running_sql(tmp_path):
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "sync.py").write_text("from sqlalchemy import select\n")
+    assert violations("flows/sync.py", STORE_INTERNALS, tmp_path) == [
+        "flows/sync.py:1 imports sqlalchemy"
     ]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
+from adapters.erp.amazon_refs import AmazonRefs
+from adapters.erp.calls import CallJournal
 from adapters.erp.schema import AmazonRefRow, DocumentRow, ItemRow, StatusEventRow
+from adapters.erp.work_queue import WorkQueue, find_work
 from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
 from domain.payment_status import PaymentState, Status, Transition
@@ -41,6 +45,8 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
         self.documents = DocumentRepository(self.session)
+        self.refs = AmazonRefs(self.session)
+        self.calls = CallJournal(self.session)
         return self
 
     def __exit__(
@@ -54,6 +60,10 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    def work(self, now: datetime, timeout: timedelta, limit: int) -> WorkQueue:
+        """What the sweeper has to do now (see `adapters.erp.work_queue`)."""
+        return find_work(self.session, now, timeout, limit)
 
 
 # Values per IN (...) query: below SQLite's 32766 and PostgreSQL's 65535 bound parameters.

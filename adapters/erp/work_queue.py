@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from adapters.erp import amazon_log, calls
+from adapters.erp.amazon_refs import AmazonRefs
+from adapters.erp.calls import CallJournal
 from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, as_utc
 
 # Amazon decides every authorization within 24 hours; after that polling is pointless.
@@ -59,8 +60,8 @@ def find_work(session: Session, now: datetime, timeout: timedelta, limit: int) -
                 queue.overdue_candidates.append(number)
         elif status == "capture_pending" or _poll_due(now, created, polled.get(number)):
             queue.to_poll.append(number)  # capture pending, or overdue and due for a look
-    queue.credit_notes = amazon_log.credit_notes_to_refund(session, limit)
-    queue.to_heal = calls.numbers_with_open_calls(session, limit)
+    queue.credit_notes = AmazonRefs(session).credit_notes_to_refund(limit)
+    queue.to_heal = CallJournal(session).numbers_with_open_calls(limit)
     return queue
 
 

@@ -17,9 +17,11 @@ from adapters.erp.store import UnitOfWork
 from adapters.settings import ModuleSettings
 from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
+from domain.payment_status import Event, Status
 from sandbox.config import SandboxConfig
 from sandbox.server import run_in_thread
-from tasks.order_steps import OrderSteps, reset_order_steps
+from services.applying import apply_event
+from services.resources import Resources
 
 KEY_ID = "SANDBOX-ORDERSTESTKEY00000001"
 
@@ -78,12 +80,32 @@ def client(rsa_key: rsa.RSAPrivateKey, amazon: Amazon) -> Iterator[AmazonPayClie
 
 
 @pytest.fixture
-def steps(engine: Engine, client: AmazonPayClient) -> OrderSteps:
-    return OrderSteps(engine, client, ModuleSettings(database_url="sqlite://"))
+def res(engine: Engine, client: AmazonPayClient) -> Resources:
+    return Resources(engine, client, ModuleSettings(database_url="sqlite://"))
+
+
+def document(res: Resources, number: str) -> Document:
+    """The stored document (the test fails when the store does not hold it)."""
+    with res.uow() as uow:
+        found = uow.documents.get(number)
+    assert found is not None, f"no document {number}"
+    return found
+
+
+def status(res: Resources, number: str) -> Status:
+    return document(res, number).payment.status
+
+
+def apply(res: Resources, number: str, event: Event, reason: str = "") -> Status:
+    """Apply one of our own events, as the ERP would (a shipment requested, ...)."""
+    with res.uow() as uow:
+        after = apply_event(uow, number, event, reason)
+        uow.commit()
+    return after
 
 
 def place_order(
-    steps: OrderSteps,
+    res: Resources,
     amazon: Amazon,
     number: str,
     price: str = "40.00",
@@ -101,13 +123,13 @@ def place_order(
         customer=Customer("Erika Mustermann", "erika@example.org"),
         charge_permission_id=amazon.checkout(str(total), **checkout),
     )
-    with UnitOfWork(steps.engine) as uow:
+    with UnitOfWork(res.engine) as uow:
         uow.documents.add(document)
         uow.commit()
     return document
 
 
-def credit_note(steps: OrderSteps, number: str, order: str, amount: str) -> Document:
+def credit_note(res: Resources, number: str, order: str, amount: str) -> Document:
     """A credit note from the returns function, refunding `amount` of an order."""
     document = Document(
         number=number,
@@ -118,20 +140,18 @@ def credit_note(steps: OrderSteps, number: str, order: str, amount: str) -> Docu
         customer=Customer("Erika Mustermann", "erika@example.org"),
         refers_to=order,
     )
-    with UnitOfWork(steps.engine) as uow:
+    with UnitOfWork(res.engine) as uow:
         uow.documents.add(document)
         uow.commit()
     return document
 
 
 @pytest.fixture
-def flow_env(prefect_harness, monkeypatch, rsa_key, amazon, database_url, steps):
+def flow_env(prefect_harness, monkeypatch, rsa_key, amazon, database_url, res):
     """Point the flows' settings at this test's sandbox and store."""
     private, _ = pem(rsa_key)
     monkeypatch.setenv("AMAZON_PAY_PUBLIC_KEY_ID", KEY_ID)
     monkeypatch.setenv("AMAZON_PAY_PRIVATE_KEY", private.decode())
     monkeypatch.setenv("AMAZON_PAY_BASE_URL", amazon.base_url)
     monkeypatch.setenv("AMAZON_PAYMENTS_DATABASE_URL", database_url)
-    reset_order_steps()
     yield
-    reset_order_steps()

@@ -21,9 +21,10 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 import cli.orders  # noqa: F401  (imported once here, not in every child)
-import tasks.order_actions  # noqa: F401
+import services.activation  # noqa: F401
+import services.cancellation  # noqa: F401
+import services.refunds  # noqa: F401
 from cli.main import app
-from tasks.order_steps import reset_order_steps
 
 KILLED = -signal.SIGKILL
 POINTS = ("commit", "answer")
@@ -60,7 +61,6 @@ def run_cli(args: list[str], env: Mapping[str, str], kill_at: tuple[str, int] | 
 def _child(args: list[str], env: Mapping[str, str], kill_at: tuple[str, int] | None) -> int:
     try:
         os.environ.update(env)
-        reset_order_steps()  # the parent's steps object belongs to the parent's settings
         if kill_at is not None:
             _arm(*kill_at)
         result = app(args, prog_name="amazon-payments", standalone_mode=False)

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from adapters.erp.schema import AmazonRefRow, DocumentRow
 from adapters.erp.store import UnitOfWork
 from domain.payment_status import Status
-from tasks import order_actions
-from tests.orders.conftest import KEY_ID, credit_note, pem, place_order
+from services import activation, authorization, refunds
+from tests.orders.conftest import KEY_ID, credit_note, pem, place_order, status
 from tests.orders.crash import KILLED, POINTS, run_cli
 
 MAX_K = 20
@@ -41,7 +41,7 @@ def cli_env(rsa_key, amazon, database_url) -> dict[str, str]:
 class Scenario:
     """A process: how to bring a fresh order to its start, and the command that runs it."""
 
-    prepare: Callable[..., str]  # (steps, amazon, order number) -> the command's document
+    prepare: Callable[..., str]  # (res, amazon, order number) -> the command's document
     command: str
     expected: Status  # the order's status once the command has run to its end
     charges: int = 1
@@ -49,31 +49,31 @@ class Scenario:
     refunds: int = 0
 
 
-def _accepted(steps, amazon, number) -> None:
-    place_order(steps, amazon, number, price="95.10")
-    assert steps.authorize(number) is Status.ACCEPTED
+def _accepted(res, amazon, number) -> None:
+    place_order(res, amazon, number, price="95.10")
+    assert authorization.authorize(res, number).status is Status.ACCEPTED
 
 
-def _pending(steps, amazon, number) -> str:
-    place_order(steps, amazon, number, price="95.10")
+def _pending(res, amazon, number) -> str:
+    place_order(res, amazon, number, price="95.10")
     return number
 
 
-def _to_activate(steps, amazon, number) -> str:
-    _accepted(steps, amazon, number)
+def _to_activate(res, amazon, number) -> str:
+    _accepted(res, amazon, number)
     return number
 
 
-def _to_refund(steps, amazon, number) -> str:
-    _accepted(steps, amazon, number)
-    assert order_actions.activate(steps, number) is Status.ACTIVATED
-    credit_note(steps, f"GS{number}", number, "40.00")
+def _to_refund(res, amazon, number) -> str:
+    _accepted(res, amazon, number)
+    assert activation.activate(res, number).status is Status.ACTIVATED
+    credit_note(res, f"GS{number}", number, "40.00")
     return f"GS{number}"
 
 
-def _refund_completed(steps, amazon, number) -> str:
-    note = _to_refund(steps, amazon, number)
-    assert order_actions.refund(steps, note) is Status.ACTIVATED  # RefundInitiated
+def _refund_completed(res, amazon, number) -> str:
+    note = _to_refund(res, amazon, number)
+    assert refunds.refund(res, note).status is Status.ACTIVATED  # RefundInitiated
     amazon.advance(minutes=1)  # Amazon has refunded; the next run finds out
     return note
 
@@ -89,9 +89,9 @@ SCENARIOS = {
 }
 
 
-def store_view(steps, order: str) -> dict:
+def store_view(res, order: str) -> dict:
     """What the store says about an order: its Amazon objects, states and money."""
-    with UnitOfWork(steps.engine) as uow:
+    with UnitOfWork(res.engine) as uow:
         row = uow.session.scalars(select(DocumentRow).where(DocumentRow.number == order)).one()
         notes = select(DocumentRow.id).where(DocumentRow.refers_to == order)
         refs = uow.session.scalars(
@@ -131,8 +131,8 @@ def ledger_view(ledger: dict, permission: str) -> dict:
     }
 
 
-def assert_store_matches_amazon(steps, amazon, order: str, scenario: Scenario) -> None:
-    store = store_view(steps, order)
+def assert_store_matches_amazon(res, amazon, order: str, scenario: Scenario) -> None:
+    store = store_view(res, order)
     held = ledger_view(amazon.ledger(), store["permission"])
     for field in ("charge", "refund", "captured", "refunded"):
         assert store[field] == held[field], f"{order}: {field} differs from Amazon's"
@@ -144,13 +144,11 @@ def assert_store_matches_amazon(steps, amazon, order: str, scenario: Scenario) -
 
 @pytest.mark.parametrize("point", POINTS)
 @pytest.mark.parametrize("name", list(SCENARIOS))
-def test_a_run_killed_at_any_point_and_run_again_matches_amazon(
-    name, point, steps, amazon, cli_env
-):
+def test_a_run_killed_at_any_point_and_run_again_matches_amazon(name, point, res, amazon, cli_env):
     scenario = SCENARIOS[name]
     for k in range(1, MAX_K + 1):
         order = f"K{k}"
-        target = scenario.prepare(steps, amazon, order)
+        target = scenario.prepare(res, amazon, order)
         args = ["orders", scenario.command, target]
         killed = run_cli(args, cli_env, kill_at=(point, k))
         if killed.code != KILLED:
@@ -158,8 +156,8 @@ def test_a_run_killed_at_any_point_and_run_again_matches_amazon(
             break  # the run has fewer than k such points: all were tried
         again = run_cli(args, cli_env)
         assert again.code == 0, f"k={k}: {again.output}"
-        assert steps.status(order) is scenario.expected, f"k={k}: {again.output}"
-        assert_store_matches_amazon(steps, amazon, order, scenario)
+        assert status(res, order) is scenario.expected, f"k={k}: {again.output}"
+        assert_store_matches_amazon(res, amazon, order, scenario)
     else:
         pytest.fail(f"{name} still had a {point} after {MAX_K}")
     assert k > 1, f"{name} never reached a {point}"
@@ -167,7 +165,7 @@ def test_a_run_killed_at_any_point_and_run_again_matches_amazon(
 
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_a_run_killed_after_any_commit_is_healed_by_the_sweeper(
-    name, steps, amazon, cli_env, flow_env
+    name, res, amazon, cli_env, flow_env
 ):
     """An answer-kill leaves the same open call as the commit-kill before it: commits suffice."""
     from flows.sync import sync
@@ -175,12 +173,12 @@ def test_a_run_killed_after_any_commit_is_healed_by_the_sweeper(
     scenario = SCENARIOS[name]
     for k in range(1, MAX_K + 1):
         order = f"S{k}"
-        target = scenario.prepare(steps, amazon, order)
+        target = scenario.prepare(res, amazon, order)
         killed = run_cli(["orders", scenario.command, target], cli_env, kill_at=("commit", k))
         if killed.code != KILLED:
             break
         summary = sync()
         assert summary["errors"] == 0, summary
-        assert steps.status(order) is scenario.expected, f"k={k}: {summary}"
-        assert_store_matches_amazon(steps, amazon, order, scenario)
+        assert status(res, order) is scenario.expected, f"k={k}: {summary}"
+        assert_store_matches_amazon(res, amazon, order, scenario)
     assert k > 1, f"{name} never reached a commit"

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from adapters.erp.schema import AmazonCallRow
 from adapters.erp.store import UnitOfWork
 from domain.payment_status import Status
-from tasks import order_actions
-from tests.orders.conftest import KEY_ID, credit_note, pem, place_order
+from services import activation, authorization
+from tests.orders.conftest import KEY_ID, credit_note, document, pem, place_order, status
 
 CLI = str(Path(sys.executable).parent / "amazon-payments")
 
@@ -60,8 +60,8 @@ def rerun(cli_env, *args) -> str:
     return done.stdout
 
 
-def calls(steps, operation):
-    with UnitOfWork(steps.engine) as uow:
+def calls(res, operation):
+    with UnitOfWork(res.engine) as uow:
         rows = uow.session.scalars(
             select(AmazonCallRow).where(AmazonCallRow.operation == operation)
         )
@@ -77,44 +77,40 @@ def release(amazon) -> None:
 
 
 def test_a_capture_killed_before_our_commit_is_healed_without_a_second_capture(
-    steps, amazon, cli_env
+    res, amazon, cli_env
 ):
-    place_order(steps, amazon, "HB1")
-    steps.authorize("HB1")
+    place_order(res, amazon, "HB1")
+    authorization.authorize(res, "HB1")
     hold_answers(amazon, "Capture Charge")
     captured = lambda ledger: ledger["counts"]["captures"] == 1  # noqa: E731
     kill_after_amazon_committed(cli_env, amazon, ["orders", "activate", "HB1"], captured)
-    assert steps.status("HB1") is Status.ACTIVATION_REQUESTED
-    assert calls(steps, "capture_charge") == [("cap-HB1-1", False)]
+    assert status(res, "HB1") is Status.ACTIVATION_REQUESTED
+    assert calls(res, "capture_charge") == [("cap-HB1-1", False)]
     release(amazon)
     # The re-run repeats the open call with its key; Amazon answers with the capture it made.
     assert "HB1: activated" in rerun(cli_env, "orders", "activate", "HB1")
-    assert steps.document("HB1").payment.captured == steps.document("HB1").gross_total
-    assert calls(steps, "capture_charge") == [("cap-HB1-1", True)]
+    assert document(res, "HB1").payment.captured == document(res, "HB1").gross_total
+    assert calls(res, "capture_charge") == [("cap-HB1-1", True)]
     assert amazon.ledger()["counts"]["captures"] == 1
 
 
-def test_a_charge_killed_before_our_commit_is_healed_without_a_second_charge(
-    steps, amazon, cli_env
-):
-    place_order(steps, amazon, "HB1")
+def test_a_charge_killed_before_our_commit_is_healed_without_a_second_charge(res, amazon, cli_env):
+    place_order(res, amazon, "HB1")
     hold_answers(amazon, "Create Charge")
     created = lambda ledger: ledger["counts"]["charges"] == 1  # noqa: E731
     kill_after_amazon_committed(cli_env, amazon, ["orders", "authorize", "HB1"], created)
-    assert steps.status("HB1") is Status.PENDING
+    assert status(res, "HB1") is Status.PENDING
     release(amazon)
     assert "HB1: accepted" in rerun(cli_env, "orders", "authorize", "HB1")
-    assert calls(steps, "create_charge") == [("chg-HB1-1", True)]
+    assert calls(res, "create_charge") == [("chg-HB1-1", True)]
     assert amazon.ledger()["counts"]["charges"] == 1
 
 
-def test_a_refund_killed_before_our_commit_is_healed_without_a_second_refund(
-    steps, amazon, cli_env
-):
-    place_order(steps, amazon, "HB1", price="95.10")
-    steps.authorize("HB1")
-    order_actions.activate(steps, "HB1")
-    credit_note(steps, "GS1", "HB1", "40.00")
+def test_a_refund_killed_before_our_commit_is_healed_without_a_second_refund(res, amazon, cli_env):
+    place_order(res, amazon, "HB1", price="95.10")
+    authorization.authorize(res, "HB1")
+    activation.activate(res, "HB1")
+    credit_note(res, "GS1", "HB1", "40.00")
     hold_answers(amazon, "Create Refund")
     refunded = lambda ledger: ledger["counts"]["refunds"] == 1  # noqa: E731
     kill_after_amazon_committed(cli_env, amazon, ["orders", "refund", "GS1"], refunded)
@@ -122,5 +118,5 @@ def test_a_refund_killed_before_our_commit_is_healed_without_a_second_refund(
     rerun(cli_env, "orders", "refund", "GS1")
     amazon.advance(minutes=1)
     assert "partially_refunded" in rerun(cli_env, "orders", "refund", "GS1")
-    assert calls(steps, "create_refund") == [("ref-GS1-1", True)]
+    assert calls(res, "create_refund") == [("ref-GS1-1", True)]
     assert amazon.ledger()["counts"]["refunds"] == 1

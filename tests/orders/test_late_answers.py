@@ -15,22 +15,15 @@ from domain.payment_status import Status
 from flows import orders, sync
 from sandbox.notifications import CERT_PATH
 from sandbox.server import bind_socket, run_app_in_thread
-from tasks import order_actions
-from tests.orders.conftest import place_order
+from services import authorization, cancellation, notifications
+from tests.orders.conftest import document, place_order, status
 
 SLOW, DECLINING = "Visa ****0701", "Visa ****4354"
 
 
-def events(steps, number: str) -> list[tuple[str, bool]]:
-    with UnitOfWork(steps.engine) as uow:
-        doc_id = uow.documents.session.scalar(
-            select(func.min(StatusEventRow.document_id)).where(
-                StatusEventRow.document_id.is_not(None)
-            )
-        )
-        from adapters.erp import amazon_log
-
-        doc_id = amazon_log.document_id(uow.session, number)
+def events(res, number: str) -> list[tuple[str, bool]]:
+    with UnitOfWork(res.engine) as uow:
+        doc_id = uow.documents.id_of(number)
         rows = uow.session.scalars(
             select(StatusEventRow)
             .where(StatusEventRow.document_id == doc_id)
@@ -40,10 +33,10 @@ def events(steps, number: str) -> list[tuple[str, bool]]:
 
 
 def test_a_timeout_completes_the_run_as_overdue_and_the_sweeper_applies_the_late_answer(
-    flow_env, steps, amazon
+    flow_env, res, amazon
 ):
-    place_order(steps, amazon, "HB1", paymentDescriptor=SLOW)
-    place_order(steps, amazon, "HB2", paymentDescriptor=DECLINING)
+    place_order(res, amazon, "HB1", paymentDescriptor=SLOW)
+    place_order(res, amazon, "HB2", paymentDescriptor=DECLINING)
     for number in ("HB1", "HB2"):
         state = orders.authorize(number, timeout_seconds=1, return_state=True)
         assert state.is_completed()
@@ -51,13 +44,13 @@ def test_a_timeout_completes_the_run_as_overdue_and_the_sweeper_applies_the_late
     amazon.advance(minutes=1)  # Amazon decides: 0701 authorizes, 4354 declines
     time.sleep(1)  # the overdue backoff: the last look was a moment ago
     sync.sync()
-    assert steps.status("HB1") is Status.ACCEPTED
-    assert steps.status("HB2") is Status.FAILED
-    assert "HardDeclined" in _reason(steps, "HB2")
+    assert status(res, "HB1") is Status.ACCEPTED
+    assert status(res, "HB2") is Status.FAILED
+    assert "HardDeclined" in _reason(res, "HB2")
 
 
-def _reason(steps, number: str) -> str:
-    with UnitOfWork(steps.engine) as uow:
+def _reason(res, number: str) -> str:
+    with UnitOfWork(res.engine) as uow:
         return (
             uow.session.scalar(
                 select(DocumentRow.status_reason).where(DocumentRow.number == number)
@@ -66,28 +59,28 @@ def _reason(steps, number: str) -> str:
         )
 
 
-def test_a_late_authorization_after_a_cancel_is_recorded_not_applied(steps, amazon):
-    steps.settings.report_cancellations = False  # cancelled in the ERP only: Amazon goes on
-    place_order(steps, amazon, "HB1", paymentDescriptor=SLOW)
-    assert steps.authorize("HB1") is Status.PENDING
-    assert steps.mark_overdue("HB1") is Status.AUTHORIZATION_OVERDUE
-    assert order_actions.cancel(steps, "HB1") is Status.CANCELLED
+def test_a_late_authorization_after_a_cancel_is_recorded_not_applied(res, amazon):
+    res.settings.report_cancellations = False  # cancelled in the ERP only: Amazon goes on
+    place_order(res, amazon, "HB1", paymentDescriptor=SLOW)
+    assert authorization.authorize(res, "HB1").status is Status.PENDING
+    assert authorization.mark_overdue(res, "HB1").status is Status.AUTHORIZATION_OVERDUE
+    assert cancellation.cancel(res, "HB1").status is Status.CANCELLED
     amazon.advance(minutes=1)
     assert amazon.ledger()["charges"][0]["statusDetails"]["state"] == "Authorized"
-    assert steps.reconcile_latest_charge("HB1") is Status.CANCELLED
-    assert events(steps, "HB1")[-1][1] is False  # Amazon's answer recorded, not applied
-    assert steps.document("HB1").payment.captured.is_zero()
+    assert authorization.poll(res, "HB1").status is Status.CANCELLED
+    assert events(res, "HB1")[-1][1] is False  # Amazon's answer recorded, not applied
+    assert document(res, "HB1").payment.captured.is_zero()
 
 
 @pytest.fixture
-def receiver(steps, amazon) -> Iterator[str]:
-    """The notification receiver on loopback, reconciling through the same steps as polling."""
+def receiver(res, amazon) -> Iterator[str]:
+    """The notification receiver on loopback, reconciling through the same res as polling."""
 
     def reconcile(notification):
-        steps.reconcile_object(notification.object_type, notification.object_id)
+        notifications.reconcile_object(res, notification.object_type, notification.object_id)
 
     options = ReceiverOptions(trusted_cert_urls=(amazon.base_url + CERT_PATH,))
-    app = create_app(steps.engine, reconcile, options)
+    app = create_app(res.engine, reconcile, options)
     with run_app_in_thread(app, bind_socket()) as url:
         amazon.admin("PUT", "/notifications", {"url": f"{url}/ipn"})
         yield f"{url}/ipn"
@@ -100,13 +93,11 @@ def wait_for(condition, seconds: float = 15) -> None:
         time.sleep(0.1)
 
 
-def test_a_notification_applies_the_late_answer_and_its_duplicate_is_ignored(
-    steps, amazon, receiver
-):
-    place_order(steps, amazon, "HB1", paymentDescriptor=SLOW)
-    assert steps.authorize("HB1") is Status.PENDING
+def test_a_notification_applies_the_late_answer_and_its_duplicate_is_ignored(res, amazon, receiver):
+    place_order(res, amazon, "HB1", paymentDescriptor=SLOW)
+    assert authorization.authorize(res, "HB1").status is Status.PENDING
     amazon.advance(minutes=1)  # the sandbox sends an IPN for the charge's change
-    wait_for(lambda: steps.status("HB1") is Status.ACCEPTED)
+    wait_for(lambda: status(res, "HB1") is Status.ACCEPTED)
     records = amazon.admin("GET", "/notifications")["notifications"]
     authorized = [r for r in records if r["state"] == "Authorized"]
     assert authorized and authorized[-1]["status"] == 200
@@ -118,11 +109,11 @@ def test_a_notification_applies_the_late_answer_and_its_duplicate_is_ignored(
         timeout=10,
     )
     assert again.status_code == 200
-    with UnitOfWork(steps.engine) as uow:
+    with UnitOfWork(res.engine) as uow:
         stored = uow.session.scalar(
             select(func.count())
             .select_from(NotificationRow)
             .where(NotificationRow.message_id == envelope["MessageId"])
         )
     assert stored == 1
-    assert [e for e in events(steps, "HB1") if e[0] == "authorized"] == [("authorized", True)]
+    assert [e for e in events(res, "HB1") if e[0] == "authorized"] == [("authorized", True)]

@@ -1,0 +1,72 @@
+"""What the use cases work with: the ERP store, the Amazon client and the settings.
+
+Built once at the edge (a flow run, a CLI command, the notification receiver) and passed down;
+tests build their own. Nothing is cached between runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from adapters.amazon_pay import AmazonPayClient
+from adapters.amazon_pay.gateway import AmazonGateway
+from adapters.erp.store import UnitOfWork, make_engine
+from adapters.settings import AmazonPaySettings, ModuleSettings
+
+
+class Resources:
+    """The store's engine, one Amazon client (one set of token buckets) and the settings.
+
+    The client may be given as a factory: it is then built at its first use, once, so a
+    process that never calls Amazon (a notification about somebody else's object) needs no key.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        amazon: AmazonPayClient | Callable[[], AmazonPayClient],
+        settings: ModuleSettings,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._amazon = amazon if isinstance(amazon, AmazonPayClient) else None
+        self._make_amazon = amazon if not isinstance(amazon, AmazonPayClient) else None
+        self._lock = threading.Lock()  # chunk tasks share one client from several threads
+
+    @classmethod
+    def from_environment(cls) -> Resources:
+        """Resources from the `AMAZON_PAYMENTS_*` and `AMAZON_PAY_*` settings."""
+        settings = ModuleSettings()
+        return cls(
+            make_engine(settings.database_url),
+            lambda: AmazonPayClient.from_settings(AmazonPaySettings()),
+            settings,
+        )
+
+    @property
+    def amazon(self) -> AmazonPayClient:
+        """The Amazon client, built at its first use."""
+        with self._lock:
+            if self._amazon is None:
+                assert self._make_amazon is not None
+                self._amazon = self._make_amazon()
+            return self._amazon
+
+    def uow(self) -> UnitOfWork:
+        """A new unit of work (one transaction) on the store."""
+        return UnitOfWork(self.engine)
+
+    @property
+    def gateway(self) -> AmazonGateway:
+        return AmazonGateway(self.amazon)
+
+    def close(self) -> None:
+        if self._amazon is not None:
+            self._amazon.close()
+        self.engine.dispose()
+
+    def __repr__(self) -> str:  # never the client's key, never the database password
+        return f"Resources(database={self.engine.url.render_as_string(hide_password=True)!r})"
