@@ -31,7 +31,7 @@ lint:
 	$(BIN)/ruff format --check .
 
 typecheck:
-	$(BIN)/mypy domain adapters
+	$(BIN)/mypy domain adapters services
 
 pytest:
 	$(BIN)/python -m pytest -q
