@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from adapters.erp.settlements import PostResult, PostStatus, ReportSource, post_report
+from adapters.erp.settlements import PostResult, ReportSource, post_report
 from adapters.quality.result import CheckResult
 from adapters.reports.inbox import digest
 from adapters.settings import ModuleSettings
@@ -18,6 +18,7 @@ from domain.money import Money
 from domain.settlement.model import ParsedReport
 from domain.settlement.parse import DEFAULT_MAX_BYTES, parse_report
 from domain.settlement.posting import Accounts
+from domain.settlement.states import PostOutcome
 
 MAX_REPORT_BYTES = DEFAULT_MAX_BYTES
 
@@ -81,7 +82,7 @@ def outcome(
         summary["status"] = posted.status.value
         summary["payments_created"] = posted.payments_created
         summary["unmatched_rows"] = posted.unmatched_rows
-        if posted.status is PostStatus.ALREADY_POSTED and posted.same_content is False:
+        if posted.status is PostOutcome.ALREADY_POSTED and posted.same_content is False:
             summary["note"] = "a different file with this settlement id was posted earlier"
     return summary
 
