@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Protocol
 
 import typer
 import uvicorn
 
 from adapters.ipn import Notification, ReceiverOptions, create_app
 from cli.context import engine
+from domain.payment_status import Status
 
 logger = logging.getLogger("cli.ipn")
+
+
+class Reconciler(Protocol):
+    """What the notification step needs of `OrderSteps`."""
+
+    def reconcile_object(self, object_type: str, object_id: str) -> Status | None: ...
+
 
 app = typer.Typer(help="Amazon's instant payment notifications (IPN).", no_args_is_help=True)
 
@@ -19,22 +28,23 @@ app = typer.Typer(help="Amazon's instant payment notifications (IPN).", no_args_
 def reconcile_step() -> Callable[[Notification], None]:
     """The step each first delivery triggers: re-read the object at Amazon and apply its state.
 
-    It is the same reconcile path as polling (`OrderSteps.reconcile_object`); an object that
-    belongs to no document of ours is logged and left alone.
+    It is the same reconcile path as polling (`OrderSteps.reconcile_object`), which looks up the
+    object's owner first; an object that belongs to no document of ours is logged and left alone.
     """
-    from adapters.erp import amazon_log
-    from adapters.erp.store import UnitOfWork
     from tasks.order_steps import order_steps
 
-    store = engine()
+    return reconcile_with(order_steps)
+
+
+def reconcile_with(steps: Callable[[], Reconciler]) -> Callable[[Notification], None]:
+    """The reconcile step on the steps object `steps()` returns (built on first delivery)."""
 
     def reconcile(notification: Notification) -> None:
-        with UnitOfWork(store) as uow:
-            ours = amazon_log.owner_of(uow.session, notification.object_id) is not None
-        if not ours:
-            logger.info("%s %s is not ours", notification.object_type, notification.object_id)
-            return
-        order_steps().reconcile_object(notification.object_type, notification.object_id)
+        kind, object_id = notification.object_type, notification.object_id
+        if steps().reconcile_object(kind, object_id) is None:
+            logger.info(
+                "%s %s is not ours (or not a charge or refund): left alone", kind, object_id
+            )
 
     return reconcile
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from adapters.erp.schema import NotificationRow
+from sandbox.keys import throwaway_key_pair
 from tests.ipn.signing import ipn_message, notification
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,7 +43,15 @@ def test_serve_verifies_stores_and_keeps_bodies_out_of_the_log(
 ):
     port = free_port()
     url = f"http://127.0.0.1:{port}/ipn"
-    env = {**os.environ, "AMAZON_PAYMENTS_DATABASE_URL": database_url}
+    # Reconciling asks OrderSteps, whose client needs a key, even for an object not ours.
+    private, _public = throwaway_key_pair()
+    env = {
+        **os.environ,
+        "AMAZON_PAYMENTS_DATABASE_URL": database_url,
+        "AMAZON_PAY_PUBLIC_KEY_ID": "SANDBOX-IPNCLI0000000000000001",
+        "AMAZON_PAY_PRIVATE_KEY": private.decode(),
+        "AMAZON_PAY_BASE_URL": "http://127.0.0.1:9",  # never called: the object is not ours
+    }
     command = [sys.executable, "-c", SERVE, "serve", "--port", str(port)]
     process = subprocess.Popen(
         [*command, "--trust-cert-url", cert_url],
