@@ -6,10 +6,10 @@ from collections import Counter, defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
-from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, PaymentRow, ReviewItemRow
-from adapters.erp.store import UnitOfWork
+from adapters.erp.demo_view import booked_facts, store_facts
+from domain.money import Money
 
 
 def _amount(price: dict[str, str] | None) -> Decimal:
@@ -18,38 +18,20 @@ def _amount(price: dict[str, str] | None) -> Decimal:
 
 def store_view(engine: Engine) -> dict[str, Any]:
     """What the ERP store says: orders with status and amounts, refunds per credit note, calls."""
-    with UnitOfWork(engine) as uow:
-        session = uow.session
-        orders = session.execute(
-            select(
-                DocumentRow.number,
-                DocumentRow.payment_status,
-                DocumentRow.captured_minor,
-                DocumentRow.refunded_minor,
-                AmazonRefRow.amazon_id,
-            )
-            .join(AmazonRefRow, AmazonRefRow.document_id == DocumentRow.id)
-            .where(DocumentRow.doc_type == "order", AmazonRefRow.kind == "charge_permission")
-        ).all()
-        calls = session.execute(
-            select(AmazonCallRow.operation, func.count()).group_by(AmazonCallRow.operation)
-        ).all()
-        refunds = session.scalar(
-            select(func.count()).select_from(AmazonRefRow).where(AmazonRefRow.kind == "refund")
-        )
+    facts = store_facts(engine)
     return {
         "orders": [
             {
-                "number": n,
-                "status": s,
-                "captured": Decimal(c) / 100,
-                "refunded": Decimal(r) / 100,
-                "permission": p,
+                "number": order.number,
+                "status": order.payment_status,
+                "captured": Money.from_minor(order.captured_minor, order.currency).amount,
+                "refunded": Money.from_minor(order.refunded_minor, order.currency).amount,
+                "permission": order.charge_permission,
             }
-            for n, s, c, r, p in orders
-        ],  # fmt: skip
-        "calls": {operation: count for operation, count in calls},
-        "refunds": refunds or 0,
+            for order in facts.orders
+        ],
+        "calls": facts.calls,
+        "refunds": facts.refunds,
     }
 
 
@@ -84,22 +66,13 @@ def settlement_view(engine: Engine, reports: list[bytes]) -> dict[str, Any]:
     from domain.settlement.parse import parse_report
 
     frames = [parse_report(data).frame for data in reports]
-    with UnitOfWork(engine) as uow:
-        booked = dict(
-            uow.session.execute(
-                select(PaymentRow.account, func.sum(PaymentRow.amount_minor)).group_by(
-                    PaymentRow.account
-                )
-            ).all()
-        )
-        payments = uow.session.scalar(select(func.count()).select_from(PaymentRow)) or 0
-        review = uow.session.scalar(select(func.sum(ReviewItemRow.amount_minor))) or 0
+    booked = booked_facts(engine)
     fee_rows = sum(int(f.loc[f["amount_group"] == "Fee", "amount_minor"].sum()) for f in frames)
     total = sum(int(f["amount_minor"].sum()) for f in frames)
     return {
-        "payments": payments,
-        "booked": booked,
-        "review": review,
+        "payments": booked.payments,
+        "booked": booked.booked_minor,
+        "review": booked.review_minor,
         "fees": fee_rows,
         "total": total,
     }

@@ -13,6 +13,7 @@ from cli.context import engine
 
 logger = logging.getLogger("cli.ipn")
 
+
 app = typer.Typer(help="Amazon's instant payment notifications (IPN).", no_args_is_help=True)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from adapters.erp.settlements import PostStatus, ReportSource, review_items
+from adapters.erp.settlements import ReportSource, review_items
 from adapters.quality.result import CheckResult
 from adapters.reports import importer
 from adapters.reports.inbox import digest, read_report_file
@@ -22,6 +22,7 @@ from adapters.settings import ModuleSettings
 from cli.context import engine, fail
 from domain.money import Money
 from domain.settlement.model import ParsedReport, ReportError
+from domain.settlement.states import PostOutcome, SourceKind
 
 app = typer.Typer(help="Amazon settlement reports: check, import, review.", no_args_is_help=True)
 REJECTED_EXIT = 3
@@ -79,10 +80,10 @@ def import_command(
     """Parse, check and post a settlement file: at most once per settlement id."""
     data, report = _read(file, max_bytes)
     result = importer.check(report)
-    source = ReportSource(f"file:{file.name}", digest(data))
+    source = ReportSource.of(SourceKind.FILE, file.name, digest(data))
     posted = importer.post(engine(), report, result, ModuleSettings(), source)
     _show(importer.outcome(report, result, posted), result, as_json)
-    if posted.status is PostStatus.REJECTED:
+    if posted.status is PostOutcome.REJECTED:
         raise typer.Exit(REJECTED_EXIT)
 
 

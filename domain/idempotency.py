@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-VALID_KEY = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+VALID_KEY = re.compile(r"[A-Za-z0-9_-]{1,32}")  # use fullmatch: "$" would allow a final "\n"
 OPERATION_CODES = {
     "create_charge": "chg",
     "capture_charge": "cap",
@@ -22,7 +22,7 @@ def idempotency_key(operation: str, document_number: str, sequence: int) -> str:
     """The key of the `sequence`-th attempt of `operation` on a document (1-based)."""
     code = OPERATION_CODES[operation]
     readable = f"{code}-{document_number}-{sequence}"
-    if VALID_KEY.match(readable):
+    if VALID_KEY.fullmatch(readable):
         return readable
     digest = hashlib.sha256(f"{operation}|{document_number}|{sequence}".encode()).hexdigest()
     return f"{code}-{digest[:28]}"

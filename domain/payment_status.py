@@ -143,10 +143,7 @@ class PaymentState:
         """Raise before calling Amazon when a refund cannot be made now, saying why."""
         if self.status not in (Status.ACTIVATED, Status.PARTIALLY_REFUNDED):
             raise IllegalTransition(f"nothing to refund while {self.status.value}")
-        if amount > self.refund_ceiling():
-            raise IllegalTransition(
-                f"refund of {amount} exceeds what may still be refunded ({self.refund_ceiling()})"
-            )
+        self._refund(amount)  # raises when the amount is above the ceiling
 
     def apply(self, event: Event, amount: Money | None = None) -> tuple[PaymentState, Transition]:
         """Apply an event; commands that the table forbids raise, Amazon answers are recorded."""

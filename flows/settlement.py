@@ -15,12 +15,13 @@ from typing import Any
 from prefect import flow, get_run_logger
 
 from adapters.amazon_pay import AmazonPayClient, AmazonPayError
-from adapters.erp.settlements import PostStatus, ReportSource
+from adapters.erp.settlements import ReportSource
 from adapters.reports import amazon_api, inbox
 from adapters.reports.importer import outcome
 from adapters.reports.run_summary import RunSummary
 from adapters.settings import AmazonPaySettings, ModuleSettings
 from domain.settlement.model import ReportError
+from domain.settlement.states import PostOutcome, SourceKind
 from tasks import settlement as steps
 
 LARGE_REPORT_BYTES = 5 * 1024 * 1024  # above this a report gets a progress artifact
@@ -87,7 +88,8 @@ def from_api(
     known = steps.posted_sources(url, [report.source for report in listed])
     for report in listed:
         if report.source in known:
-            run.add(report.source, {"status": "already_posted", "note": "not fetched again"})
+            skipped = {"status": PostOutcome.ALREADY_POSTED.value, "note": "not fetched again"}
+            run.add(report.source, skipped)
             continue
         try:
             data = steps.download_api_report(client, report)
@@ -102,7 +104,7 @@ def from_api(
 def from_inbox(run: RunSummary, settings: ModuleSettings) -> None:
     """Import every file waiting in the inbox; move it to done/ or rejected/ afterwards."""
     for path in steps.list_inbox(settings.inbox_dir):
-        source = f"inbox:{path.name}"
+        source = SourceKind.INBOX.source(path.name)
         try:
             data = steps.read_inbox_file(path)
         except (OSError, ReportError) as problem:
@@ -110,12 +112,11 @@ def from_inbox(run: RunSummary, settings: ModuleSettings) -> None:
             steps.move_inbox_file(path, inbox.REJECTED)
             continue
         status = import_one(run, settings, data, source)
-        done = status in (PostStatus.POSTED, PostStatus.ALREADY_POSTED)
-        steps.move_inbox_file(path, inbox.DONE if done else inbox.REJECTED)
+        steps.move_inbox_file(path, inbox.DONE if status.done else inbox.REJECTED)
 
 
-def import_one(run: RunSummary, settings: ModuleSettings, data: bytes, source: str) -> str:
-    """Parse, check and post one report; returns its status (or "unreadable")."""
+def import_one(run: RunSummary, settings: ModuleSettings, data: bytes, source: str) -> PostOutcome:
+    """Parse, check and post one report; returns what that did (UNREADABLE if unparsable)."""
     progress = None
     if len(data) > LARGE_REPORT_BYTES:
         progress = steps.start_progress(f"{source}: {len(data) / 1e6:.0f} MB")
@@ -123,7 +124,7 @@ def import_one(run: RunSummary, settings: ModuleSettings, data: bytes, source: s
         report = steps.parse_report(data)
     except ReportError as problem:
         run.unreadable(source, str(problem))
-        return "unreadable"
+        return PostOutcome.UNREADABLE
     if progress:
         steps.set_progress(progress, 40.0)
     result = steps.check_report(report)
@@ -136,7 +137,7 @@ def import_one(run: RunSummary, settings: ModuleSettings, data: bytes, source: s
     steps.publish_report_artifacts(summary, result, posted)
     mismatches = {"mismatches": posted.mismatches, "mismatch_count": posted.mismatch_count}
     run.add(source, {**summary, **mismatches})
-    return posted.status.value
+    return posted.status
 
 
 def finish(run: RunSummary, note: str | None = None) -> dict[str, Any]:

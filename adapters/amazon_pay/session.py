@@ -29,17 +29,17 @@ from adapters.amazon_pay.errors import (
 from adapters.amazon_pay.retry import RetryPolicy, call_with_retries, parse_retry_after
 from adapters.amazon_pay.signing import RequestSigner, format_amz_date
 from adapters.amazon_pay.throttle import Throttle
+from domain.idempotency import VALID_KEY
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 JSON_TYPE = "application/json"
-_IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 _SIMULATION_CODE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def check_idempotency_key(key: object) -> str:
     """The key if it is 1-32 characters of `A-Za-z0-9_-`; ValueError otherwise."""
-    if not isinstance(key, str) or not _IDEMPOTENCY_KEY.fullmatch(key):
+    if not isinstance(key, str) or not VALID_KEY.fullmatch(key):
         raise ValueError(f"idempotency key must be 1-32 characters of A-Za-z0-9_-, got {key!r}")
     return key
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import Engine, Table, select, text
@@ -39,6 +38,7 @@ from domain.settlement.posting import (
     plan_posting,
     review_records,
 )
+from domain.settlement.states import PostOutcome, ReportStatus, SourceKind
 
 # Tables for bulk inserts: no ORM bookkeeping per row (COPY on PostgreSQL, see adapters.erp.bulk).
 PAYMENTS = cast(Table, PaymentRow.__table__)
@@ -53,12 +53,6 @@ ACCOUNT_NAMES = {
 }
 
 
-class PostStatus(StrEnum):
-    POSTED = "posted"
-    ALREADY_POSTED = "already_posted"
-    REJECTED = "rejected"
-
-
 @dataclass(frozen=True)
 class ReportSource:
     """Where a report came from (`inbox:<file>`, `amazon-pay:<report id>`) and its digest."""
@@ -66,13 +60,18 @@ class ReportSource:
     name: str
     sha256: str | None = None
 
+    @classmethod
+    def of(cls, kind: SourceKind, reference: str, sha256: str | None = None) -> ReportSource:
+        """The source `<kind>:<reference>`, e.g. the inbox file `inbox:report.xml`."""
+        return cls(kind.source(reference), sha256)
+
 
 @dataclass(frozen=True)
 class PostResult:
     """What posting a report did; the samples hold the first review rows and mismatches."""
 
     settlement_id: str
-    status: PostStatus
+    status: PostOutcome
     payments_created: int = 0
     unmatched_rows: int = 0
     booked_rows: int = 0
@@ -120,28 +119,28 @@ def _post(
 ) -> PostResult:
     header = report.header
     row = repo.lock_report(header.settlement_id)
-    if row is not None and row.status == PostStatus.POSTED:
+    if row is not None and row.status == ReportStatus.POSTED:
         same = None if source.sha256 is None else row.content_sha256 == source.sha256
         return PostResult(
             header.settlement_id,
-            PostStatus.ALREADY_POSTED,
+            PostOutcome.ALREADY_POSTED,
             attempts=row.attempts,
             same_content=same,
         )
     row = repo.record_attempt(row, header, source, check)
     if not check.valid:
-        row.status = PostStatus.REJECTED
-        return PostResult(header.settlement_id, PostStatus.REJECTED, attempts=row.attempts)
+        row.status = ReportStatus.REJECTED
+        return PostResult(header.settlement_id, PostOutcome.REJECTED, attempts=row.attempts)
     repo.ensure_accounts(accounts)
     view, ids = load_store_view(repo.session, report.frame)
     plan = plan_posting(report.frame, view, accounts)
     created = repo.add_payments(row.id, plan, ids)
     repo.add_review(row.id, plan)
-    row.status = PostStatus.POSTED
+    row.status = ReportStatus.POSTED
     row.posted_at = datetime.now(UTC)
     return PostResult(
         header.settlement_id,
-        PostStatus.POSTED,
+        PostOutcome.POSTED,
         payments_created=created,
         unmatched_rows=plan.unmatched_rows,
         booked_rows=plan.booked_rows,
@@ -183,7 +182,7 @@ class SettlementRepository:
         row.total_minor = header.stated_total.to_minor() if header.stated_total else None
         row.period_start, row.period_end = header.period_start, header.period_end
         row.validation = check.to_json()
-        row.status = "received"
+        row.status = ReportStatus.RECEIVED
         row.attempts += 1
         self.session.flush()  # a concurrent first import makes this raise IntegrityError
         return row
@@ -264,7 +263,7 @@ def posted_sources(engine: Engine, sources: list[str]) -> set[str]:
         for chunk in chunks(sources):
             query = select(SettlementReportRow.source).where(
                 SettlementReportRow.source.in_(chunk),
-                SettlementReportRow.status == PostStatus.POSTED.value,
+                SettlementReportRow.status == ReportStatus.POSTED.value,
             )
             found.update(uow.session.scalars(query))
     return found

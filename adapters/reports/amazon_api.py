@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from adapters.amazon_pay import AmazonPayClient
 from adapters.settings import AmazonPaySettings
+from domain.settlement.states import SourceKind
 
 SOURCE = "amazon-pay-api"
 RETENTION = timedelta(days=90)
@@ -36,7 +37,7 @@ class ListedReport:
 
     @property
     def source(self) -> str:
-        return f"amazon-pay:{self.report_id}"
+        return SourceKind.AMAZON_PAY.source(self.report_id)
 
 
 def client_or_none(settings: AmazonPaySettings) -> AmazonPayClient | None:

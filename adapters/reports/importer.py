@@ -1,7 +1,7 @@
 """One settlement file through the pipeline: parse, check, post; shared by the CLI and the flows.
 
-Each step is a plain function (the flow's tasks wrap them one by one); `import_report` runs all
-three for the command line. The outcome is one JSON-ready dict: amounts are decimal strings.
+Each step is a plain function: the flow's tasks wrap them one by one, the command line calls them
+in turn. The outcome is one JSON-ready dict: amounts are decimal strings.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from adapters.erp.settlements import PostResult, PostStatus, ReportSource, post_report
+from adapters.erp.settlements import PostResult, ReportSource, post_report
 from adapters.quality.result import CheckResult
-from adapters.reports.inbox import digest
 from adapters.settings import ModuleSettings
 from domain.money import Money
 from domain.settlement.model import ParsedReport
 from domain.settlement.parse import DEFAULT_MAX_BYTES, parse_report
 from domain.settlement.posting import Accounts
+from domain.settlement.states import PostOutcome
 
 MAX_REPORT_BYTES = DEFAULT_MAX_BYTES
 
@@ -81,16 +81,6 @@ def outcome(
         summary["status"] = posted.status.value
         summary["payments_created"] = posted.payments_created
         summary["unmatched_rows"] = posted.unmatched_rows
-        if posted.status is PostStatus.ALREADY_POSTED and posted.same_content is False:
+        if posted.status is PostOutcome.ALREADY_POSTED and posted.same_content is False:
             summary["note"] = "a different file with this settlement id was posted earlier"
     return summary
-
-
-def import_report(
-    engine: Engine, data: bytes, source_name: str, settings: ModuleSettings
-) -> tuple[dict[str, Any], CheckResult, PostResult]:
-    """Parse, check and post one report's bytes; ReportError when it cannot be read."""
-    report = parse(data)
-    result = check(report)
-    posted = post(engine, report, result, settings, ReportSource(source_name, digest(data)))
-    return outcome(report, result, posted), result, posted

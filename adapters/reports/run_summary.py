@@ -6,7 +6,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-STATUSES = ("posted", "already_posted", "rejected", "unreadable")
+from domain.settlement.states import PostOutcome
+
+STATUSES = tuple(outcome.value for outcome in PostOutcome)
 MISMATCHES_SHOWN = 10
 
 
@@ -24,7 +26,7 @@ class RunSummary:
         self.reports.append({"source": source, **outcome})
 
     def unreadable(self, source: str, reason: str) -> None:
-        self.add(source, {"status": "unreadable", "reason": reason})
+        self.add(source, {"status": PostOutcome.UNREADABLE.value, "reason": reason})
 
     def to_dict(self) -> dict[str, Any]:
         """The flow's return value: counts first, then every report's outcome."""

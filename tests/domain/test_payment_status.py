@@ -79,6 +79,18 @@ def test_refunds_may_exceed_the_capture_only_by_amazons_allowance():
     assert not transition.applied and after.refunded == eur("0.00")
 
 
+def test_the_check_before_calling_amazon_and_amazons_answer_refuse_with_one_reason():
+    activated = run(Event.AUTHORIZED, Event.ACTIVATION_REQUESTED, (Event.CAPTURED, eur("100.00")))
+    partly, _ = activated.apply(Event.REFUNDED, eur("90.00"))
+    with pytest.raises(IllegalTransition) as refused:
+        partly.check_refund(eur("25.01"))
+    _after, transition = partly.apply(Event.REFUNDED, eur("25.01"))
+    assert transition.reason == str(refused.value)
+    assert "exceeds what may still be refunded (25.00 EUR)" in transition.reason
+    partly.check_refund(eur("25.00"))  # checking changes nothing: the state is immutable
+    assert partly.refunded == eur("90.00")
+
+
 def test_nothing_can_be_refunded_before_activation():
     with pytest.raises(IllegalTransition, match="nothing to refund while accepted"):
         run(Event.AUTHORIZED).check_refund(eur("1.00"))

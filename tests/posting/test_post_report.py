@@ -11,9 +11,10 @@ from adapters.erp.schema import (
     ReviewItemRow,
     SettlementReportRow,
 )
-from adapters.erp.settlements import PostStatus, ReportSource, post_report, review_items
+from adapters.erp.settlements import ReportSource, post_report, review_items
 from adapters.erp.store import UnitOfWork
 from domain.documents import DocumentType
+from domain.settlement.states import PostOutcome, ReportStatus, SourceKind
 from tests.posting.builders import (
     ACCOUNTS,
     WITH_CLEARING,
@@ -64,7 +65,7 @@ def test_posting_books_each_kind_to_its_account_and_seeds_the_accounts(engine):
     )
     result = post_report(engine, report, verdict(), WITH_CLEARING, SOURCE)
     assert (result.status, result.payments_created, result.unmatched_rows) == (
-        PostStatus.POSTED,
+        PostOutcome.POSTED,
         4,
         0,
     )
@@ -142,7 +143,7 @@ def test_importing_the_same_report_again_adds_nothing(engine):
     before = counts(engine)
     again = post_report(engine, report, verdict(), ACCOUNTS, SOURCE)
     changed = post_report(engine, report, verdict(), ACCOUNTS, ReportSource("x", "b" * 64))
-    assert first.status == PostStatus.POSTED and before == (1, 2, 2)
+    assert first.status == PostOutcome.POSTED and before == (1, 2, 2)
     assert (again.status, again.payments_created, again.unmatched_rows) == ("already_posted", 0, 0)
     assert again.same_content is True and changed.same_content is False
     assert counts(engine) == before
@@ -153,7 +154,7 @@ def test_a_rejected_report_posts_nothing_keeps_its_verdict_and_posts_once_correc
     store_documents(engine, document("HB1"))
     report = report_of(order_rows("HB1", 1000, -100, 1))
     rejected = post_report(engine, report, verdict(valid=False), ACCOUNTS, SOURCE)
-    assert rejected.status == PostStatus.REJECTED
+    assert rejected.status == PostOutcome.REJECTED
     assert counts(engine) == (1, 0, 0)
     stored = report_row(engine)
     assert stored.status == "rejected"
@@ -176,3 +177,14 @@ def test_a_failure_while_posting_leaves_nothing_behind(engine):
         reports = uow.session.scalar(select(func.count()).select_from(SettlementReportRow))
         payments = uow.session.scalar(select(func.count()).select_from(PaymentRow))
     assert (reports, payments) == (0, 0)
+
+
+def test_the_stored_status_and_source_stay_the_plain_strings_of_before(engine):
+    store_documents(engine, document("HB1"))
+    report = report_of(order_rows("HB1", 1000, -100, 1))
+    source = ReportSource.of(SourceKind.INBOX, "report.xml", "a" * 64)
+    posted = post_report(engine, report, verdict(), ACCOUNTS, source)
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT status, source FROM settlement_reports")).one()
+    assert tuple(stored) == ("posted", "inbox:report.xml")
+    assert stored.status == ReportStatus.POSTED and posted.status is PostOutcome.POSTED

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.erp.settlements import last_success, posted_sources, record_success
+from adapters.erp.settlements import ReportSource, last_success, posted_sources, record_success
 from adapters.reports import amazon_api, importer, inbox
 from adapters.settings import ModuleSettings
 from domain.settlement.model import ReportError
@@ -69,7 +69,12 @@ def test_reports_api_lists_every_page_and_downloaded_reports_post_on_the_documen
     settings = ModuleSettings(database_url="sqlite://")
     for report in listed:
         data = amazon_api.download(amazon.client, report, importer.MAX_REPORT_BYTES)
-        summary, _check, _posted = importer.import_report(engine, data, report.source, settings)
+        parsed = importer.parse(data)
+        check = importer.check(parsed)
+        source = ReportSource(report.source, inbox.digest(data))
+        summary = importer.outcome(
+            parsed, check, importer.post(engine, parsed, check, settings, source)
+        )
         assert (summary["status"], summary["valid"]) == ("posted", True)
         assert summary["unmatched_rows"] == 3  # the payout (transfer): no clearing account
     booked = payments_of(engine)
