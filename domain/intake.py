@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final, NoReturn
 
 from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money, MoneyError, minor_units
@@ -29,6 +29,8 @@ MAX_AMAZON_ID_LENGTH = 64  # amazon_refs.amazon_id: charge_permission_id and cha
 # JSON whole numbers longer than this are not parsed: Python refuses above 4300 digits with a
 # ValueError, and anything this long is beyond MAX_QUANTITY anyway.
 MAX_INTEGER_DIGITS = 40
+# The stand-in for any longer number (see _whole_number).
+BEYOND_INTEGER_DIGITS: Final[int] = 10**MAX_INTEGER_DIGITS
 # A reason is printed on one line: control characters are escaped and long reasons cut.
 MAX_REASON_LENGTH = 300
 
@@ -185,14 +187,14 @@ def _check_total(document: Document) -> None:
         raise IntakeError(f"total: {Money.zero(document.currency)}, nothing to authorize")
 
 
-def _refuse_float(text: str) -> Any:
+def _refuse_float(text: str) -> NoReturn:
     raise IntakeError(f'amount {text} is a JSON number; amounts are decimal strings like "9.95"')
 
 
 def _whole_number(digits: str) -> int:
     # Past the limit a number stands in as one beyond every column, so the field check names it.
     if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
-        return -(10**MAX_INTEGER_DIGITS) if digits.startswith("-") else 10**MAX_INTEGER_DIGITS
+        return -BEYOND_INTEGER_DIGITS if digits.startswith("-") else BEYOND_INTEGER_DIGITS
     return int(digits)
 
 

@@ -244,4 +244,5 @@ def review_records(review: pd.DataFrame) -> list[dict[str, object]]:
     data = review.astype(object)
     data["posted_at"] = review["posted_at"].map(lambda t: None if pd.isna(t) else t.isoformat())
     data = data.where(review.notna(), None)
-    return data.to_dict("records")
+    records: list[dict[str, object]] = data.to_dict("records")  # pandas is untyped here
+    return records
