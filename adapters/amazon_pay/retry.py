@@ -48,7 +48,7 @@ class RetryPolicy:
         if isinstance(error, ApiError) and error.retry_after is not None:
             # Amazon said when: trust it (bounded), no jitter needed.
             return min(max(error.retry_after, 0.0), self.max_delay)
-        backoff = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        backoff = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return backoff * (0.5 + self.jitter() / 2)
 
 

@@ -36,7 +36,7 @@ RESULT_FORMAT: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class _Part:
-    batch_definition: BatchDefinition
+    batch_definition: BatchDefinition[None]  # a whole frame: no partitioner
     suite: ExpectationSuite
     names: tuple[str, ...]  # stable check names in suite order
 
