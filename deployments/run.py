@@ -74,7 +74,7 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 1
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit(f"{' '.join(map(str, process.args))} exited with {process.returncode}")
+            raise SystemExit(f"{_command_line(process)} exited with {process.returncode}")
         try:
             if httpx.get(url, timeout=2).status_code < 500:
                 return
@@ -82,6 +82,14 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], seconds: float = 1
             pass
         time.sleep(0.5)
     raise SystemExit(f"{url} did not answer within {seconds:.0f} s")
+
+
+def _command_line(process: subprocess.Popen[bytes]) -> str:
+    """The process's command as one line (Popen's args: a sequence or a single string/path)."""
+    command = process.args
+    if isinstance(command, str | bytes | os.PathLike):
+        return str(command)
+    return " ".join(map(str, command))
 
 
 def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -137,7 +137,9 @@ class ReportStore:
             raise ApiError("ResourceNotFound", f"report {report_id} not found")
         return report
 
-    def document(self, environment: str, document_id: str, now: datetime, base_url: str) -> dict:
+    def document(
+        self, environment: str, document_id: str, now: datetime, base_url: str
+    ) -> dict[str, str]:
         """Get Report Document: a download URL valid for the configured seconds."""
         for report in self.reports.values():
             if report.document_id == document_id and report.environment == environment:
