@@ -31,7 +31,7 @@ lint:
 	$(BIN)/ruff format --check .
 
 typecheck:
-	$(BIN)/mypy domain adapters services
+	$(BIN)/mypy domain adapters services sandbox deployments tasks flows cli
 
 pytest:
 	$(BIN)/python -m pytest -q
