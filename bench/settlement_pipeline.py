@@ -31,13 +31,14 @@ from sqlalchemy import Engine, insert, select  # noqa: E402
 
 from adapters.erp.migrate import upgrade  # noqa: E402
 from adapters.erp.schema import DocumentRow, ItemRow  # noqa: E402
-from adapters.erp.settlements import ReportSource, post_report  # noqa: E402
-from adapters.erp.store import make_engine  # noqa: E402
+from adapters.erp.settlements import PostResult, ReportSource  # noqa: E402
+from adapters.erp.store import UnitOfWork, make_engine  # noqa: E402
 from adapters.quality.engine import validation_engine  # noqa: E402
 from adapters.quality.runner import check_report  # noqa: E402
 from bench.settlement_parse import bare_pass, parse_file  # noqa: E402
 from domain.settlement.posting import Accounts  # noqa: E402
 from sandbox.settlement_xml import write_settlement_xml  # noqa: E402
+from services.settlements import post_with  # noqa: E402
 
 ACCOUNTS = Accounts(income="8400", expenses="4900", fees="4970")
 BATCH = 10_000
@@ -129,14 +130,16 @@ def main() -> None:
     check, result = timed("check_report (GX)", check_report, report)
     assert result.valid, result.message()
     source = ReportSource(f"bench:{path.name}")
-    post, posted = timed("post_report", post_report, engine, report, result, ACCOUNTS, source)
+
+    def post_report() -> PostResult:
+        return post_with(lambda: UnitOfWork(engine), ACCOUNTS, report, result, source)
+
+    post, posted = timed("post_report", post_report)
     print(
         f"  {posted.status}: {posted.payments_created} payments, {posted.unmatched_rows} rows "
         f"to review, {len(posted.mismatches)} mismatches ({engine.dialect.name})"
     )
-    again, repeat = timed(
-        "post_report again", post_report, engine, report, result, ACCOUNTS, source
-    )
+    again, repeat = timed("post_report again", post_report)
     assert repeat.status == "already_posted"
     print(
         f"ratios to the bare pass: parse {parse / bare:.2f}, check {check / bare:.2f}, "

@@ -14,15 +14,16 @@ from typing import Any
 
 import typer
 
-from adapters.erp.settlements import ReportSource, review_items
 from adapters.quality.result import CheckResult
 from adapters.reports import importer
 from adapters.reports.inbox import digest, read_report_file
-from adapters.settings import ModuleSettings
-from cli.context import engine, fail
+from cli.context import fail
 from domain.money import Money
 from domain.settlement.model import ParsedReport, ReportError
 from domain.settlement.states import PostOutcome, SourceKind
+from services import settlements
+from services.resources import Resources
+from services.settlements import ReportSource
 
 app = typer.Typer(help="Amazon settlement reports: check, import, review.", no_args_is_help=True)
 REJECTED_EXIT = 3
@@ -39,7 +40,7 @@ MAX_BYTES_OPTION = typer.Option(
 def _read(file: Path, max_bytes: int) -> tuple[bytes, ParsedReport]:
     try:
         data = read_report_file(file, max_bytes)
-        return data, importer.parse(data, max_bytes)
+        return data, settlements.parse(data, max_bytes)
     except OSError as problem:
         fail(f"{file}: cannot read: {problem.strerror or problem}", UNREADABLE_EXIT)
     except ReportError as problem:
@@ -67,7 +68,7 @@ def parse_command(
 ) -> None:
     """Parse and check a settlement file; nothing is posted."""
     _data, report = _read(file, max_bytes)
-    result = importer.check(report)
+    result = settlements.check(report)
     _show(importer.outcome(report, result), result, as_json)
     if not result.valid:
         raise typer.Exit(REJECTED_EXIT)
@@ -79,9 +80,13 @@ def import_command(
 ) -> None:
     """Parse, check and post a settlement file: at most once per settlement id."""
     data, report = _read(file, max_bytes)
-    result = importer.check(report)
+    result = settlements.check(report)
     source = ReportSource.of(SourceKind.FILE, file.name, digest(data))
-    posted = importer.post(engine(), report, result, ModuleSettings(), source)
+    res = Resources.from_environment()  # the client is never built: posting needs no Amazon
+    try:
+        posted = settlements.post(res, report, result, source)
+    finally:
+        res.close()
     _show(importer.outcome(report, result, posted), result, as_json)
     if posted.status is PostOutcome.REJECTED:
         raise typer.Exit(REJECTED_EXIT)
@@ -90,7 +95,11 @@ def import_command(
 @app.command("review")
 def review_command(settlement_id: str, limit: int = 50, as_json: bool = JSON_OPTION) -> None:
     """List the rows of a posted report that went to review, with their reasons."""
-    items = review_items(engine(), settlement_id, limit=limit)
+    res = Resources.from_environment()
+    try:
+        items = settlements.review(res, settlement_id, limit=limit)
+    finally:
+        res.close()
     if as_json:
         typer.echo(json.dumps(items, ensure_ascii=False))
         return

@@ -9,19 +9,21 @@ dict and publish it as a markdown artifact; both do nothing when import_settleme
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger
 
-from adapters.amazon_pay import AmazonPayClient, AmazonPayError
-from adapters.erp.settlements import ReportSource
-from adapters.reports import amazon_api, inbox
+from adapters.amazon_pay import AmazonPayError
+from adapters.reports import amazon_api
 from adapters.reports.importer import outcome
 from adapters.reports.run_summary import RunSummary
-from adapters.settings import AmazonPaySettings, ModuleSettings
 from domain.settlement.model import ReportError
 from domain.settlement.states import PostOutcome, SourceKind
+from services import settlements
+from services.resources import Resources
 from tasks import settlement as steps
 
 LARGE_REPORT_BYTES = 5 * 1024 * 1024  # above this a report gets a progress artifact
@@ -32,20 +34,28 @@ class SettlementRunError(RuntimeError):
     """Some reports could not be fetched; the summary says which."""
 
 
+@contextmanager
+def resources() -> Iterator[Resources]:
+    """The run's resources, built from the environment and closed when the run ends."""
+    res = Resources.from_environment()
+    try:
+        yield res
+    finally:
+        res.close()
+
+
 @flow(name="reconcile-settlements")
 def reconcile_settlements() -> dict[str, Any]:
     """Import every new settlement report from the Reports API and the inbox folder."""
-    settings = ModuleSettings()
     run = RunSummary("reconcile-settlements")
-    if not settings.import_settlements:
-        return finish(run, note=OFF)
-    client = amazon_api.client_or_none(AmazonPaySettings())
-    if client is None:
-        run.notes.append("Amazon Pay is not configured: the Reports API was not read")
-    else:
-        with client:
-            from_api(run, client, settings, window=None)
-    from_inbox(run, settings)
+    with resources() as res:
+        if not res.settings.import_settlements:
+            return finish(run, note=OFF)
+        if settlements.reports_api(res) is None:
+            run.notes.append("Amazon Pay is not configured: the Reports API was not read")
+        else:
+            from_api(run, res, window=None)
+        from_inbox(run, res)
     return finish(run)
 
 
@@ -54,68 +64,63 @@ def backfill_settlements(start: date, end: date) -> dict[str, Any]:
     """Fetch and import the settlement reports created from `start` to `end` (inclusive)."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
-    settings = ModuleSettings()
     run = RunSummary("backfill-settlements")
-    if not settings.import_settlements:
-        return finish(run, note=OFF)
-    client = amazon_api.client_or_none(AmazonPaySettings())
-    if client is None:
-        return finish(run, note="Amazon Pay is not configured: there is nothing to backfill from")
-    since = datetime.combine(start, time(), settings.zone).astimezone(UTC)
-    until = datetime.combine(end + timedelta(days=1), time(), settings.zone).astimezone(UTC)
-    if since < datetime.now(UTC) - amazon_api.RETENTION:
-        run.notes.append(f"Amazon keeps reports 90 days: reports before {start} may be gone")
-    with client:
-        from_api(run, client, settings, window=(since, until))
+    with resources() as res:
+        if not res.settings.import_settlements:
+            return finish(run, note=OFF)
+        if settlements.reports_api(res) is None:
+            return finish(
+                run, note="Amazon Pay is not configured: there is nothing to backfill from"
+            )
+        zone = res.settings.zone
+        since = datetime.combine(start, time(), zone).astimezone(UTC)
+        until = datetime.combine(end + timedelta(days=1), time(), zone).astimezone(UTC)
+        if since < datetime.now(UTC) - amazon_api.RETENTION:
+            run.notes.append(f"Amazon keeps reports 90 days: reports before {start} may be gone")
+        from_api(run, res, window=(since, until))
     return finish(run)
 
 
-def from_api(
-    run: RunSummary,
-    client: AmazonPayClient,
-    settings: ModuleSettings,
-    window: tuple[datetime, datetime] | None,
-) -> None:
+def from_api(run: RunSummary, res: Resources, window: tuple[datetime, datetime] | None) -> None:
     """List the window's reports (default: since the last complete listing) and import each."""
     started = datetime.now(UTC)
-    url = settings.database_url
-    since, until = window or (amazon_api.created_since(steps.api_cursor(url), started), None)
+    since, until = window or (steps.listing_start(res, started), None)
     try:
-        listed = steps.list_api_reports(client, since, until)
+        listed = steps.list_api_reports(res, since, until)
     except AmazonPayError as problem:
         run.errors.append(f"Get Reports failed: {problem}")
         return
-    known = steps.posted_sources(url, [report.source for report in listed])
+    known = steps.posted_sources(res, [report.source for report in listed])
     for report in listed:
         if report.source in known:
             skipped = {"status": PostOutcome.ALREADY_POSTED.value, "note": "not fetched again"}
             run.add(report.source, skipped)
             continue
         try:
-            data = steps.download_api_report(client, report)
+            data = steps.download_api_report(res, report)
         except AmazonPayError as problem:
             run.errors.append(f"{report.source}: download failed: {problem}")
             continue
-        import_one(run, settings, data, report.source)
+        import_one(run, res, data, report.source)
     if window is None and not run.errors:
-        steps.save_api_cursor(url, started)
+        steps.save_listing(res, started)
 
 
-def from_inbox(run: RunSummary, settings: ModuleSettings) -> None:
+def from_inbox(run: RunSummary, res: Resources) -> None:
     """Import every file waiting in the inbox; move it to done/ or rejected/ afterwards."""
-    for path in steps.list_inbox(settings.inbox_dir):
+    for path in steps.list_inbox(res):
         source = SourceKind.INBOX.source(path.name)
         try:
             data = steps.read_inbox_file(path)
         except (OSError, ReportError) as problem:
             run.unreadable(source, str(problem))
-            steps.move_inbox_file(path, inbox.REJECTED)
+            steps.move_inbox_file(path, PostOutcome.UNREADABLE)
             continue
-        status = import_one(run, settings, data, source)
-        steps.move_inbox_file(path, inbox.DONE if status.done else inbox.REJECTED)
+        status = import_one(run, res, data, source)
+        steps.move_inbox_file(path, status)
 
 
-def import_one(run: RunSummary, settings: ModuleSettings, data: bytes, source: str) -> PostOutcome:
+def import_one(run: RunSummary, res: Resources, data: bytes, source: str) -> PostOutcome:
     """Parse, check and post one report; returns what that did (UNREADABLE if unparsable)."""
     progress = None
     if len(data) > LARGE_REPORT_BYTES:
@@ -130,7 +135,7 @@ def import_one(run: RunSummary, settings: ModuleSettings, data: bytes, source: s
     result = steps.check_report(report)
     if progress:
         steps.set_progress(progress, 70.0)
-    posted = steps.post_report(report, result, settings, ReportSource(source, inbox.digest(data)))
+    posted = steps.post_report(res, report, result, settlements.source_of(source, data))
     if progress:
         steps.set_progress(progress, 100.0)
     summary = outcome(report, result, posted)

@@ -1,15 +1,15 @@
-"""Thin Prefect tasks of settlement reconciliation: one I/O step or one domain call each.
+"""Thin Prefect tasks of settlement reconciliation: each wraps one step of
+`services.settlements` and adds Prefect's concerns (names, retries, artifacts, progress).
 
 Retries sit on the I/O tasks only (the Amazon Pay API, the store); parse and check are
 deterministic and never retried, and reading local files is not either. Bytes, frames and
-clients travel with `cache_policy=NONE`: hashing a report for a cache key costs more than
+resources travel with `cache_policy=NONE`: hashing a report for a cache key costs more than
 the step itself (prefect-gx-notes.md §2), and posting is idempotent by its own design.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
@@ -22,89 +22,80 @@ from prefect.artifacts import (
     update_progress_artifact,
 )
 from prefect.cache_policies import NONE
-from sqlalchemy import Engine
 
-from adapters.amazon_pay import AmazonPayClient
-from adapters.erp import settlements
-from adapters.erp.settlements import PostResult, ReportSource
-from adapters.erp.store import make_engine
 from adapters.quality.result import CheckResult
-from adapters.reports import amazon_api, importer, inbox
 from adapters.reports.amazon_api import ListedReport
-from adapters.settings import ModuleSettings
 from domain.money import Money
 from domain.settlement.model import ParsedReport
+from domain.settlement.states import PostOutcome
+from services import settlements
+from services.resources import Resources
+from services.settlements import PostResult, ReportSource
 
 API_DELAYS: list[float] = [10, 60, 300]  # Amazon outages and throttling, beyond the client's own
 STORE_DELAYS: list[float] = [2, 10]  # a database restart or a lock timeout
 
 
-@lru_cache(maxsize=4)
-def store(database_url: str) -> Engine:
-    """One engine per database URL and process."""
-    return make_engine(database_url)
+@task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
+def listing_start(res: Resources, now: datetime) -> datetime:
+    return settlements.listing_start(res, now)
 
 
 @task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
-def api_cursor(database_url: str) -> datetime | None:
-    return settlements.last_success(store(database_url), amazon_api.SOURCE)
-
-
-@task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
-def save_api_cursor(database_url: str, when: datetime) -> None:
-    settlements.record_success(store(database_url), amazon_api.SOURCE, when)
+def save_listing(res: Resources, started: datetime) -> None:
+    settlements.listing_complete(res, started)
 
 
 @task(cache_policy=NONE, retries=len(API_DELAYS), retry_delay_seconds=API_DELAYS)
 def list_api_reports(
-    client: AmazonPayClient, since: datetime, until: datetime | None = None
+    res: Resources, since: datetime, until: datetime | None = None
 ) -> list[ListedReport]:
     """Every completed settlement report created in the window (all pages)."""
-    return amazon_api.list_settlement_reports(client, since, until)
+    return settlements.list_api_reports(res, since, until)
 
 
 @task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
-def posted_sources(database_url: str, sources: list[str]) -> set[str]:
-    return settlements.posted_sources(store(database_url), sources)
+def posted_sources(res: Resources, sources: list[str]) -> set[str]:
+    return settlements.posted_sources(res, sources)
 
 
 @task(cache_policy=NONE, retries=len(API_DELAYS), retry_delay_seconds=API_DELAYS)
-def download_api_report(client: AmazonPayClient, report: ListedReport) -> bytes:
+def download_api_report(res: Resources, report: ListedReport) -> bytes:
     """The report's bytes, from a document URL fetched right now (it lives 30 seconds)."""
-    return amazon_api.download(client, report, importer.MAX_REPORT_BYTES)
+    return settlements.download(res, report)
 
 
 @task(cache_policy=NONE)
-def list_inbox(folder: Path) -> list[Path]:
-    return inbox.pending_files(folder)
+def list_inbox(res: Resources) -> list[Path]:
+    return settlements.inbox_files(res)
 
 
 @task(cache_policy=NONE)
 def read_inbox_file(path: Path) -> bytes:
-    return inbox.read_report_file(path, importer.MAX_REPORT_BYTES)
+    return settlements.read_inbox_file(path)
 
 
 @task(cache_policy=NONE)
-def move_inbox_file(path: Path, outcome: str) -> str:
-    return str(inbox.move_processed(path, outcome))
+def move_inbox_file(path: Path, status: PostOutcome) -> str:
+    return str(settlements.file_away(path, status))
 
 
 @task(cache_policy=NONE)
 def parse_report(data: bytes) -> ParsedReport:
-    return importer.parse(data)
+    return settlements.parse(data)
 
 
 @task(cache_policy=NONE)
 def check_report(report: ParsedReport) -> CheckResult:
-    return importer.check(report)
+    return settlements.check(report)
 
 
 @task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
 def post_report(
-    report: ParsedReport, result: CheckResult, settings: ModuleSettings, source: ReportSource
+    res: Resources, report: ParsedReport, result: CheckResult, source: ReportSource
 ) -> PostResult:
     """Post once, atomically; a retry after a lost commit answers already_posted."""
-    return importer.post(store(settings.database_url), report, result, settings, source)
+    return settlements.post(res, report, result, source)
 
 
 @task(cache_policy=NONE)

@@ -42,9 +42,13 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-# The order side has moved to services/; the settlement side (tasks/settlement.py,
-# flows/settlement.py) still reaches into adapters.erp and is next.
-THROUGH_SERVICES = ("tasks/orders.py", "flows/orders.py", "flows/sync.py")
+THROUGH_SERVICES = (
+    "tasks/orders.py",
+    "flows/orders.py",
+    "flows/sync.py",
+    "tasks/settlement.py",
+    "flows/settlement.py",
+)
 STORE_INTERNALS = {"adapters.erp", "sqlalchemy"}
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, select, text
+from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -29,7 +29,6 @@ from adapters.erp.schema import (
     SettlementReportRow,
 )
 from adapters.erp.settlement_view import chunks, load_store_view
-from adapters.erp.store import UnitOfWork
 from adapters.quality.result import CheckResult
 from domain.settlement.model import ParsedReport, ReportHeader
 from domain.settlement.posting import (
@@ -82,26 +81,8 @@ class PostResult:
     same_content: bool | None = None  # already posted: was it the same file?
 
 
-def post_report(
-    engine: Engine,
-    report: ParsedReport,
-    check: CheckResult,
-    accounts: Accounts,
-    source: ReportSource,
-) -> PostResult:
-    """Post a checked report once: payments and review rows, or rejected with its check result."""
-    for attempt in range(3):
-        try:
-            with UnitOfWork(engine) as uow:
-                begin_write(uow.session)
-                result = _post(SettlementRepository(uow.session), report, check, accounts, source)
-                uow.commit()
-                return result
-        except IntegrityError:
-            if attempt == 2:
-                raise
-            # Another import inserted this settlement first; look again, now it is visible.
-    raise AssertionError("unreachable")
+class ConcurrentImport(RuntimeError):
+    """Another import stored this settlement id first; a new transaction will see its row."""
 
 
 def begin_write(session: Session) -> None:
@@ -157,6 +138,50 @@ class SettlementRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def post(
+        self, report: ParsedReport, check: CheckResult, accounts: Accounts, source: ReportSource
+    ) -> PostResult:
+        """Post a checked report in this transaction: payments and review rows, or rejected.
+
+        Must be the transaction's first statement (SQLite takes its write lock here); commit
+        through the unit of work. Raises ConcurrentImport when another import stored the same
+        settlement id first: a new unit of work then finds it posted.
+        """
+        begin_write(self.session)
+        return _post(self, report, check, accounts, source)
+
+    def posted_sources(self, sources: list[str]) -> set[str]:
+        """Which of these sources already posted a report (a re-listed one is not fetched again)."""
+        found: set[str] = set()
+        for chunk in chunks(sources):
+            query = select(SettlementReportRow.source).where(
+                SettlementReportRow.source.in_(chunk),
+                SettlementReportRow.status == ReportStatus.POSTED.value,
+            )
+            found.update(self.session.scalars(query))
+        return found
+
+    def review_items(self, settlement_id: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """The review list of one report, in source order."""
+        query = (
+            select(ReviewItemRow)
+            .join(SettlementReportRow)
+            .where(SettlementReportRow.settlement_id == settlement_id)
+            .order_by(ReviewItemRow.source_line, ReviewItemRow.id)
+            .limit(limit)
+        )
+        return [
+            {
+                "source_line": item.source_line,
+                "reason": item.reason,
+                "amount_minor": item.amount_minor,
+                "currency": item.currency,
+                "document_number": item.document_number,
+                "row": item.row,
+            }
+            for item in self.session.scalars(query)
+        ]
+
     def lock_report(self, settlement_id: str) -> SettlementReportRow | None:
         """The report row, locked until the transaction ends (None if not yet stored)."""
         query = select(SettlementReportRow).where(
@@ -184,7 +209,10 @@ class SettlementRepository:
         row.validation = check.to_json()
         row.status = ReportStatus.RECEIVED
         row.attempts += 1
-        self.session.flush()  # a concurrent first import makes this raise IntegrityError
+        try:
+            self.session.flush()  # a concurrent first import makes this raise IntegrityError
+        except IntegrityError as problem:
+            raise ConcurrentImport(f"settlement {header.settlement_id}: {problem.orig}") from None
         return row
 
     def ensure_accounts(self, accounts: Accounts) -> None:
@@ -231,57 +259,21 @@ class SettlementRepository:
         bulk_insert(self.session, REVIEWS, records)
 
 
-def review_items(
-    engine: Engine, settlement_id: str, limit: int | None = None
-) -> list[dict[str, Any]]:
-    """The review list of one report, in source order."""
-    query = (
-        select(ReviewItemRow)
-        .join(SettlementReportRow)
-        .where(SettlementReportRow.settlement_id == settlement_id)
-        .order_by(ReviewItemRow.source_line, ReviewItemRow.id)
-        .limit(limit)
-    )
-    with UnitOfWork(engine) as uow:
-        return [
-            {
-                "source_line": item.source_line,
-                "reason": item.reason,
-                "amount_minor": item.amount_minor,
-                "currency": item.currency,
-                "document_number": item.document_number,
-                "row": item.row,
-            }
-            for item in uow.session.scalars(query)
-        ]
+class SettlementCursors:
+    """How far each report source was read completely (the Reports API's listing cursor)."""
 
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
-def posted_sources(engine: Engine, sources: list[str]) -> set[str]:
-    """Which of these sources already posted a report (so a re-listed one is not fetched again)."""
-    found: set[str] = set()
-    with UnitOfWork(engine) as uow:
-        for chunk in chunks(sources):
-            query = select(SettlementReportRow.source).where(
-                SettlementReportRow.source.in_(chunk),
-                SettlementReportRow.status == ReportStatus.POSTED.value,
-            )
-            found.update(uow.session.scalars(query))
-    return found
-
-
-def last_success(engine: Engine, source: str) -> datetime | None:
-    """When the source was last read completely, if ever."""
-    with UnitOfWork(engine) as uow:
-        row = uow.session.get(SettlementCursorRow, source)
+    def last_success(self, source: str) -> datetime | None:
+        """When the source was last read completely, if ever."""
+        row = self.session.get(SettlementCursorRow, source)
         return None if row is None else row.last_success_at
 
-
-def record_success(engine: Engine, source: str, when: datetime) -> None:
-    """Remember that the source was read completely as of `when`."""
-    with UnitOfWork(engine) as uow:
-        row = uow.session.get(SettlementCursorRow, source)
+    def record_success(self, source: str, when: datetime) -> None:
+        """Remember that the source was read completely as of `when` (never moves back)."""
+        row = self.session.get(SettlementCursorRow, source)
         if row is None:
-            uow.session.add(SettlementCursorRow(source=source, last_success_at=when))
+            self.session.add(SettlementCursorRow(source=source, last_success_at=when))
         else:
             row.last_success_at = max(row.last_success_at, when)
-        uow.commit()

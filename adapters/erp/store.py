@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
@@ -16,6 +17,9 @@ from adapters.erp.work_queue import WorkQueue, find_work
 from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
 from domain.payment_status import PaymentState, Status, Transition
+
+if TYPE_CHECKING:
+    from adapters.erp.settlements import SettlementCursors, SettlementRepository
 
 
 def make_engine(url: str) -> Engine:
@@ -60,6 +64,22 @@ class UnitOfWork:
 
     def commit(self) -> None:
         self.session.commit()
+
+    # The settlement repositories are imported at first use: they bring pandas, which the
+    # order processes and the notification receiver do without.
+    @property
+    def settlements(self) -> SettlementRepository:
+        """Settlement reports, their payments and the review list."""
+        from adapters.erp.settlements import SettlementRepository
+
+        return SettlementRepository(self.session)
+
+    @property
+    def cursors(self) -> SettlementCursors:
+        """How far each settlement report source was read completely."""
+        from adapters.erp.settlements import SettlementCursors
+
+        return SettlementCursors(self.session)
 
     def work(self, now: datetime, timeout: timedelta, limit: int) -> WorkQueue:
         """What the sweeper has to do now (see `adapters.erp.work_queue`)."""

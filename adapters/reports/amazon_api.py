@@ -40,11 +40,9 @@ class ListedReport:
         return SourceKind.AMAZON_PAY.source(self.report_id)
 
 
-def client_or_none(settings: AmazonPaySettings) -> AmazonPayClient | None:
-    """A client when Amazon Pay credentials are configured, None otherwise."""
-    if not settings.public_key_id or not settings.private_key.get_secret_value():
-        return None
-    return AmazonPayClient.from_settings(settings)
+def configured(settings: AmazonPaySettings) -> bool:
+    """Whether Amazon Pay credentials (key id and private key) are set at all."""
+    return bool(settings.public_key_id and settings.private_key.get_secret_value())
 
 
 def created_since(last_success: datetime | None, now: datetime) -> datetime:

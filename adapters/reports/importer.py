@@ -1,16 +1,14 @@
-"""One settlement file through the pipeline: parse, check, post; shared by the CLI and the flows.
+"""The steps of one settlement file that need no store: parse, check, and the JSON outcome.
 
-Each step is a plain function: the flow's tasks wrap them one by one, the command line calls them
-in turn. The outcome is one JSON-ready dict: amounts are decimal strings.
+Posting is `services.settlements.post` (a unit of work on the store). The outcome is one
+JSON-ready dict: amounts are decimal strings.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine
-
-from adapters.erp.settlements import PostResult, ReportSource, post_report
+from adapters.erp.settlements import PostResult
 from adapters.quality.result import CheckResult
 from adapters.settings import ModuleSettings
 from domain.money import Money
@@ -42,17 +40,6 @@ def check(report: ParsedReport) -> CheckResult:
     from adapters.quality.runner import check_report
 
     return check_report(report)
-
-
-def post(
-    engine: Engine,
-    report: ParsedReport,
-    result: CheckResult,
-    settings: ModuleSettings,
-    source: ReportSource,
-) -> PostResult:
-    """Post a checked report once (or store it rejected)."""
-    return post_report(engine, report, result, accounts_of(settings), source)
 
 
 def report_facts(report: ParsedReport) -> dict[str, Any]:

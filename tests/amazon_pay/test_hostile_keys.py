@@ -224,7 +224,6 @@ def test_a_flow_that_fails_on_a_bad_key_leaves_no_trace_of_it(
     prefect_harness, keys, engine, database_url, monkeypatch, tmp_path, capfd
 ) -> None:
     from flows.settlement import reconcile_settlements
-    from tasks import settlement as steps
 
     generated, long_format = keys
     pem = pem_of(generated[0], long_format)
@@ -238,7 +237,6 @@ def test_a_flow_that_fails_on_a_bad_key_leaves_no_trace_of_it(
         assert names_too_long_a_file(value)  # the old code's "File name too long" with the key
         monkeypatch.setenv("AMAZON_PAY_PRIVATE_KEY", value)
         states.append(reconcile_settlements(return_state=True))
-    steps.store.cache_clear()
 
     text = wait_for_flow_run_records([str(s.state_details.flow_run_id) for s in states])
     leak = LeakCheck(whole)

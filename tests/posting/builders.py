@@ -9,12 +9,14 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from adapters.erp.schema import DocumentRow, FinanceAccountRow, PaymentRow
+from adapters.erp.settlements import PostResult, ReportSource
 from adapters.erp.store import UnitOfWork
 from adapters.quality.result import CheckResult, ExpectationOutcome
 from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
 from domain.settlement.model import FRAME_COLUMNS, ParsedReport, ReportHeader
 from domain.settlement.posting import Accounts
+from services import settlements
 
 ACCOUNTS = Accounts(income="8400", expenses="4900", fees="4970")
 WITH_CLEARING = Accounts(income="8400", expenses="4900", fees="4970", clearing="1360")
@@ -149,3 +151,32 @@ def payments_of(engine: Engine) -> list[tuple[str | None, str, int, str | None]]
         )
         found = [(n, p.account, p.amount_minor, p.transaction_kind) for p, n in rows]
     return sorted(found, key=lambda x: (x[0] or "", x[1], x[2]))
+
+
+def post_report(
+    engine: Engine,
+    report: ParsedReport,
+    check: CheckResult,
+    accounts: Accounts,
+    source: ReportSource,
+) -> PostResult:
+    """Post through the settlement service, with units of work on this engine."""
+    return settlements.post_with(lambda: UnitOfWork(engine), accounts, report, check, source)
+
+
+def review_items(engine: Engine, settlement_id: str, limit: int | None = None) -> list[dict]:
+    """The review list of one report, read through the unit of work."""
+    with UnitOfWork(engine) as uow:
+        return uow.settlements.review_items(settlement_id, limit)
+
+
+def last_success(engine: Engine, source: str) -> datetime | None:
+    """When the source was last read completely (the listing cursor)."""
+    with UnitOfWork(engine) as uow:
+        return uow.cursors.last_success(source)
+
+
+def record_success(engine: Engine, source: str, when: datetime) -> None:
+    with UnitOfWork(engine) as uow:
+        uow.cursors.record_success(source, when)
+        uow.commit()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from multiprocessing.synchronize import Barrier
 
-from adapters.erp.settlements import ReportSource, post_report
+from adapters.erp.settlements import ReportSource
 from adapters.erp.store import make_engine
-from tests.posting.builders import ACCOUNTS, verdict
+from tests.posting.builders import ACCOUNTS, post_report, verdict
 
 
 def post_when_released(url: str, report_bytes: bytes, barrier: Barrier, name: str) -> str:

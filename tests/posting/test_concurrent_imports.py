@@ -14,12 +14,13 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from adapters.erp.schema import PaymentRow, ReviewItemRow, SettlementReportRow
-from adapters.erp.settlements import ReportSource, post_report
+from adapters.erp.settlements import ReportSource
 from adapters.erp.store import UnitOfWork
 from tests.posting.builders import (
     ACCOUNTS,
     document,
     order_rows,
+    post_report,
     report_of,
     store_documents,
     verdict,

@@ -11,7 +11,7 @@ from adapters.erp.schema import (
     ReviewItemRow,
     SettlementReportRow,
 )
-from adapters.erp.settlements import ReportSource, post_report, review_items
+from adapters.erp.settlements import ReportSource
 from adapters.erp.store import UnitOfWork
 from domain.documents import DocumentType
 from domain.settlement.states import PostOutcome, ReportStatus, SourceKind
@@ -22,7 +22,9 @@ from tests.posting.builders import (
     order_rows,
     pay_by_hand,
     payments_of,
+    post_report,
     report_of,
+    review_items,
     row,
     store_documents,
     verdict,

@@ -7,11 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.erp.settlements import ReportSource, last_success, posted_sources, record_success
+from adapters.erp.settlements import ReportSource
 from adapters.reports import amazon_api, importer, inbox
 from adapters.settings import ModuleSettings
 from domain.settlement.model import ReportError
-from tests.posting.builders import document, payments_of, store_documents
+from services import settlements
+from services.resources import Resources
+from tests.posting.builders import (
+    document,
+    last_success,
+    payments_of,
+    record_success,
+    store_documents,
+)
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -66,15 +74,13 @@ def test_reports_api_lists_every_page_and_downloaded_reports_post_on_the_documen
     listed = amazon_api.list_settlement_reports(amazon.client, since, page_size=1)
     assert len(listed) == 3 and len({r.report_id for r in listed}) == 3
     assert [r.created for r in listed] == sorted(r.created for r in listed)
-    settings = ModuleSettings(database_url="sqlite://")
+    res = Resources(engine, amazon.client, ModuleSettings(database_url="sqlite://"))
     for report in listed:
         data = amazon_api.download(amazon.client, report, importer.MAX_REPORT_BYTES)
         parsed = importer.parse(data)
         check = importer.check(parsed)
         source = ReportSource(report.source, inbox.digest(data))
-        summary = importer.outcome(
-            parsed, check, importer.post(engine, parsed, check, settings, source)
-        )
+        summary = importer.outcome(parsed, check, settlements.post(res, parsed, check, source))
         assert (summary["status"], summary["valid"]) == ("posted", True)
         assert summary["unmatched_rows"] == 3  # the payout (transfer): no clearing account
     booked = payments_of(engine)
@@ -84,6 +90,6 @@ def test_reports_api_lists_every_page_and_downloaded_reports_post_on_the_documen
         ("HB3", "8400", 2000),
     ]
     assert all(m == -73 for _d, a, m, _k in booked if a == "4970")  # 1.9 % + 0.35 of 20.00
-    assert posted_sources(engine, [r.source for r in listed] + ["amazon-pay:x"]) == {
+    assert settlements.posted_sources(res, [r.source for r in listed] + ["amazon-pay:x"]) == {
         r.source for r in listed
     }

@@ -13,11 +13,9 @@ import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
-from adapters.erp.settlements import last_success
 from flows.settlement import backfill_settlements, reconcile_settlements
 from sandbox.settlement_xml import write_settlement_xml
-from tasks import settlement as steps
-from tests.posting.builders import document, payments_of, store_documents
+from tests.posting.builders import document, last_success, payments_of, store_documents
 
 ORDERS = {"HB1": "10.00", "HB2": "20.00", "HB3": "30.00", "HB4": "40.00"}
 
@@ -31,9 +29,7 @@ def inbox(prefect_harness, monkeypatch, database_url, tmp_path):
     monkeypatch.setenv("AMAZON_PAYMENTS_INBOX_DIR", str(folder))
     for name in ("PUBLIC_KEY_ID", "PRIVATE_KEY", "BASE_URL"):
         monkeypatch.delenv(f"AMAZON_PAY_{name}", raising=False)
-    yield folder
-    steps.store(database_url).dispose()
-    steps.store.cache_clear()
+    return folder
 
 
 def artifact_keys(*keys: str) -> dict[str, object]:
