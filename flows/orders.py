@@ -10,16 +10,13 @@ its message. An authorization timeout is a normal outcome: the run completes wit
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from prefect import flow, get_run_logger, unmapped
 from prefect.states import Failed, State
 
 from domain.payment_status import Status
 from services import activation, authorization, cancellation, refunds
 from services.outcomes import Outcome
-from services.resources import Resources
+from services.resources import Resources, resources
 from tasks.orders import (
     UseCase,
     activate_document,
@@ -35,16 +32,6 @@ CHUNK = 200
 
 def chunks(numbers: list[str], size: int = CHUNK) -> list[list[str]]:
     return [numbers[i : i + size] for i in range(0, len(numbers), size)]
-
-
-@contextmanager
-def resources() -> Iterator[Resources]:
-    """The run's resources, built from the environment and closed when the run ends."""
-    res = Resources.from_environment()
-    try:
-        yield res
-    finally:
-        res.close()
 
 
 def finished(outcome: Outcome) -> str | State:

@@ -9,8 +9,6 @@ dict and publish it as a markdown artifact; both do nothing when import_settleme
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -23,7 +21,7 @@ from adapters.reports.run_summary import RunSummary
 from domain.settlement.model import ReportError
 from domain.settlement.states import PostOutcome, SourceKind
 from services import settlements
-from services.resources import Resources
+from services.resources import Resources, resources
 from tasks import settlement as steps
 
 LARGE_REPORT_BYTES = 5 * 1024 * 1024  # above this a report gets a progress artifact
@@ -32,16 +30,6 @@ OFF = "import_settlements is off (AMAZON_PAYMENTS_IMPORT_SETTLEMENTS): nothing w
 
 class SettlementRunError(RuntimeError):
     """Some reports could not be fetched; the summary says which."""
-
-
-@contextmanager
-def resources() -> Iterator[Resources]:
-    """The run's resources, built from the environment and closed when the run ends."""
-    res = Resources.from_environment()
-    try:
-        yield res
-    finally:
-        res.close()
 
 
 @flow(name="reconcile-settlements")

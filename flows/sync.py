@@ -15,9 +15,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE
 
 from domain.payment_status import Status
-from flows.orders import resources, run_chunks
+from flows.orders import run_chunks
 from services import activation, authorization, refunds, sweep
-from services.resources import Resources
+from services.resources import Resources, resources
 from services.sweep import WorkQueue
 
 

@@ -1,5 +1,5 @@
-"""The use cases, one module per process: authorization, activation, refunds, cancellation, sweep
-and notifications (the settlement side still lives in tasks/settlement.py).
+"""The use cases, one module per process: authorization, activation, refunds, cancellation, sweep,
+notifications and settlements.
 
 Each public use case is one function that takes the `Resources` (store, Amazon client, settings)
 and a document number and returns an `Outcome`: the document's status, and the problem when the

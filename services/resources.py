@@ -7,7 +7,8 @@ tests build their own. Nothing is cached between runs.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
@@ -70,3 +71,13 @@ class Resources:
 
     def __repr__(self) -> str:  # never the client's key, never the database password
         return f"Resources(database={self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+@contextmanager
+def resources() -> Iterator[Resources]:
+    """Resources from the environment for one run, closed when the run ends."""
+    res = Resources.from_environment()
+    try:
+        yield res
+    finally:
+        res.close()

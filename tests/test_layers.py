@@ -1,8 +1,8 @@
 """The dependency direction of ARCHITECTURE.md, checked on the source.
 
 flows -> tasks -> services -> adapters -> domain; services know nothing of Prefect; the order
-tasks and flows reach the store only through services; the sandbox never borrows the client it
-plays against.
+and settlement tasks and flows reach the store only through services; the sandbox never
+borrows the client it plays against.
 """
 
 import ast
@@ -76,7 +76,7 @@ def test_the_check_catches_a_domain_module_importing_prefect(tmp_path):
     ]
 
 
-def test_the_order_tasks_and_flows_reach_the_store_only_through_services():
+def test_the_tasks_and_flows_reach_the_store_only_through_services():
     problems = [p for path in THROUGH_SERVICES for p in violations(path, STORE_INTERNALS)]
     assert problems == []
 
