@@ -29,12 +29,7 @@ def mark_overdue(res: Resources, number: str) -> Outcome:
 
 def authorize_step(res: Resources, number: str) -> Status:
     """Authorize, as a step of a larger use case (re-authorization); refusals raise."""
-    calls.heal(res, number)
-    with res.uow() as uow:
-        document = uow.documents.get(number)
-        if document is None:
-            raise Refused(f"no document {number}")
-        charges = uow.refs.refs(uow.documents.id_of(number), "charge")
+    document, charges = calls.healed(res, number)
     status = document.payment.status
     if status not in (Status.PENDING, Status.REAUTHORIZATION):
         return status

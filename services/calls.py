@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from adapters.amazon_pay import AmazonPayError, ApiError, Charge, Refund, StateError
 from adapters.amazon_pay.gateway import Reply, reason_of
+from adapters.erp.amazon_refs import Ref
 from adapters.erp.store import UnitOfWork
 from domain.amazon_answers import Answer
 from domain.amazon_calls import (
@@ -45,6 +46,16 @@ def heal(res: Resources, number: str) -> None:
         open_calls = uow.calls.open_calls(_id_of(uow, number))
     for call in open_calls:
         finish(res, call)
+
+
+def healed(res: Resources, number: str) -> tuple[Document, list[Ref]]:
+    """Finish the document's open calls; then the document and its charges as they now are."""
+    heal(res, number)
+    with res.uow() as uow:
+        document = uow.documents.get(number)
+        if document is None:
+            raise Refused(f"no document {number}")
+        return document, uow.refs.refs(uow.documents.id_of(number), "charge")
 
 
 def finish(res: Resources, call: Call) -> Status:

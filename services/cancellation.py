@@ -27,12 +27,7 @@ def cancel(res: Resources, number: str, items: list[str] | None = None) -> Outco
 def _cancel(res: Resources, number: str, items: list[str] | None) -> Status:
     if items:
         raise Refused(f"{number}: {SINGLE_ITEMS_REFUSED}")
-    calls.heal(res, number)
-    with res.uow() as uow:
-        document = uow.documents.get(number)
-        if document is None:
-            raise Refused(f"no document {number}")
-        charges = uow.refs.refs(uow.documents.id_of(number), "charge")
+    document, charges = calls.healed(res, number)
     status = document.payment.status
     if status is Status.CANCELLED:
         return status

@@ -147,6 +147,18 @@ def credit_note(res: Resources, number: str, order: str, amount: str) -> Documen
 
 
 @pytest.fixture
+def cli_env(rsa_key, amazon, database_url) -> dict[str, str]:
+    """The settings a command-line process needs for this test's sandbox and store."""
+    private, _ = pem(rsa_key)
+    return {
+        "AMAZON_PAY_PUBLIC_KEY_ID": KEY_ID,
+        "AMAZON_PAY_PRIVATE_KEY": private.decode(),
+        "AMAZON_PAY_BASE_URL": amazon.base_url,
+        "AMAZON_PAYMENTS_DATABASE_URL": database_url,
+    }
+
+
+@pytest.fixture
 def flow_env(prefect_harness, monkeypatch, rsa_key, amazon, database_url, res):
     """Point the flows' settings at this test's sandbox and store."""
     private, _ = pem(rsa_key)

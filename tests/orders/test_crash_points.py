@@ -20,21 +20,10 @@ from adapters.erp.schema import AmazonRefRow, DocumentRow
 from adapters.erp.store import UnitOfWork
 from domain.payment_status import Status
 from services import activation, authorization, refunds
-from tests.orders.conftest import KEY_ID, credit_note, pem, place_order, status
+from tests.orders.conftest import credit_note, place_order, status
 from tests.orders.crash import KILLED, POINTS, run_cli
 
 MAX_K = 20
-
-
-@pytest.fixture
-def cli_env(rsa_key, amazon, database_url) -> dict[str, str]:
-    private, _ = pem(rsa_key)
-    return {
-        "AMAZON_PAY_PUBLIC_KEY_ID": KEY_ID,
-        "AMAZON_PAY_PRIVATE_KEY": private.decode(),
-        "AMAZON_PAY_BASE_URL": amazon.base_url,
-        "AMAZON_PAYMENTS_DATABASE_URL": database_url,
-    }
 
 
 @dataclass(frozen=True)

@@ -12,34 +12,21 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
 from adapters.erp.schema import AmazonCallRow
 from adapters.erp.store import UnitOfWork
 from domain.payment_status import Status
 from services import activation, authorization
-from tests.orders.conftest import KEY_ID, credit_note, document, pem, place_order, status
+from tests.orders.conftest import credit_note, document, place_order, status
 
 CLI = str(Path(sys.executable).parent / "amazon-payments")
-
-
-@pytest.fixture
-def cli_env(rsa_key, amazon, database_url):
-    private, _ = pem(rsa_key)
-    return {
-        **os.environ,
-        "AMAZON_PAY_PUBLIC_KEY_ID": KEY_ID,
-        "AMAZON_PAY_PRIVATE_KEY": private.decode(),
-        "AMAZON_PAY_BASE_URL": amazon.base_url,
-        "AMAZON_PAYMENTS_DATABASE_URL": database_url,
-    }
 
 
 def kill_after_amazon_committed(cli_env, amazon, args, committed) -> None:
     """Start the command, wait until the sandbox shows the change, then SIGKILL the process."""
     process = subprocess.Popen(
-        [CLI, *args], env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [CLI, *args], env={**os.environ, **cli_env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     deadline = time.monotonic() + 60
     try:
@@ -55,7 +42,9 @@ def kill_after_amazon_committed(cli_env, amazon, args, committed) -> None:
 
 
 def rerun(cli_env, *args) -> str:
-    done = subprocess.run([CLI, *args], env=cli_env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [CLI, *args], env={**os.environ, **cli_env}, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
