@@ -1,0 +1,3 @@
+"""Everything that touches the world: settings, the ERP store, the Amazon Pay client, quality
+checks, report sources, notifications.
+"""

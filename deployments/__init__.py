@@ -1,0 +1,3 @@
+"""How the flows run: `make run` (deployments.run) and the serve entrypoint that reads
+prefect.yaml.
+"""

@@ -1,0 +1,3 @@
+"""Prefect flows, one per process: they build the resources at the edge, sequence tasks and turn
+outcomes into states.
+"""
