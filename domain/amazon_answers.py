@@ -7,6 +7,7 @@ hand its state here. Every terminal state is mapped; "not declined" never means 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from domain.money import Money
 from domain.payment_status import Event, Status
@@ -15,6 +16,25 @@ CAPTURE_PHASE = frozenset({Status.ACTIVATION_REQUESTED, Status.CAPTURE_PENDING})
 HOLDS_AUTHORIZATION = frozenset({Status.ACCEPTED, Status.ACTIVATION_REQUESTED})
 # Cancel Charge, and Close Charge Permission with cancelPendingCharges: what our steps send.
 OUR_CANCELS = frozenset({"MerchantCanceled", "ChargePermissionCanceled"})
+
+
+class ChargeState(StrEnum):
+    """Amazon's states of a Charge."""
+
+    AUTHORIZATION_INITIATED = "AuthorizationInitiated"
+    AUTHORIZED = "Authorized"
+    CAPTURE_INITIATED = "CaptureInitiated"
+    CAPTURED = "Captured"
+    DECLINED = "Declined"
+    CANCELED = "Canceled"
+
+
+class RefundState(StrEnum):
+    """Amazon's states of a Refund."""
+
+    REFUND_INITIATED = "RefundInitiated"
+    REFUNDED = "Refunded"
+    DECLINED = "Declined"
 
 
 @dataclass(frozen=True)
@@ -37,37 +57,41 @@ def charge_answer(
         state: Amazon's Charge state; reason_code: its reason; captured: its captureAmount.
     """
     reason = f"Amazon: {state}" + (f"/{reason_code}" if reason_code else "")
-    if state in ("AuthorizationInitiated",):
+    try:
+        known = ChargeState(state)
+    except ValueError:
+        raise ValueError(f"unknown Amazon charge state {state!r}") from None
+    if known is ChargeState.AUTHORIZATION_INITIATED:
         return Answer(None, reason=reason)
-    if state == "Authorized":
+    if known is ChargeState.AUTHORIZED:
         return Answer(Event.AUTHORIZED, reason=reason)
-    if state == "CaptureInitiated":
+    if known is ChargeState.CAPTURE_INITIATED:
         return Answer(Event.CAPTURE_INITIATED, reason=reason)
-    if state == "Captured":
+    if known is ChargeState.CAPTURED:
         return Answer(Event.CAPTURED, captured, reason)
-    if state == "Declined":
+    if known is ChargeState.DECLINED:
         event = Event.CAPTURE_DECLINED if status in CAPTURE_PHASE else Event.DECLINED
         return Answer(event, reason=reason)
-    if state == "Canceled":
-        if reason_code in OUR_CANCELS:
-            # Our own cancel (its notification may overtake our commit): the step that
-            # cancelled applies what it meant (cancelled, or a renewed authorization).
-            return Answer(None, reason=reason)
-        # An authorization Amazon let lapse (ExpiredUnused) or cancelled while we still held it
-        # must be renewed before capture; before acceptance it is a failed authorization.
-        if status in HOLDS_AUTHORIZATION:
-            return Answer(Event.AUTHORIZATION_EXPIRED, reason=reason)
-        return Answer(Event.DECLINED, reason=reason)
-    raise ValueError(f"unknown Amazon charge state {state!r}")
+    if reason_code in OUR_CANCELS:
+        # Our own cancel (its notification may overtake our commit): the step that
+        # cancelled applies what it meant (cancelled, or a renewed authorization).
+        return Answer(None, reason=reason)
+    # An authorization Amazon let lapse (ExpiredUnused) or cancelled while we still held it
+    # must be renewed before capture; before acceptance it is a failed authorization.
+    if status in HOLDS_AUTHORIZATION:
+        return Answer(Event.AUTHORIZATION_EXPIRED, reason=reason)
+    return Answer(Event.DECLINED, reason=reason)
 
 
 def refund_answer(state: str, reason_code: str | None, amount: Money) -> Answer:
     """The event a Refund's state means for the order it refunds."""
     reason = f"Amazon: {state}" + (f"/{reason_code}" if reason_code else "")
-    if state == "RefundInitiated":
-        return Answer(None, reason=reason)
-    if state == "Refunded":
+    try:
+        known = RefundState(state)
+    except ValueError:
+        raise ValueError(f"unknown Amazon refund state {state!r}") from None
+    if known is RefundState.REFUNDED:
         return Answer(Event.REFUNDED, amount, reason)
-    if state == "Declined":
-        return Answer(None, reason=reason)  # the order keeps its status; the credit note says why
-    raise ValueError(f"unknown Amazon refund state {state!r}")
+    # RefundInitiated: not decided yet; Declined: the order keeps its status and the credit
+    # note says why.
+    return Answer(None, reason=reason)

@@ -17,76 +17,19 @@ from pydantic import BaseModel
 
 from adapters.amazon_pay import AmazonPayError, ApiError, Charge, Refund, StateError
 from adapters.amazon_pay.gateway import Reply, reason_of
-from adapters.erp.amazon_refs import Ref
 from adapters.erp.store import UnitOfWork
-from domain.amazon_answers import Answer
-from domain.amazon_calls import (
-    ORDER_CANCELLED,
-    TOTAL_RAISED,
-    Call,
-    cancel_request,
-    capture_request,
-    close_request,
-    create_charge_request,
-    refund_request,
-)
-from domain.documents import Document
-from domain.money import Money
+from domain.amazon_answers import Answer, ChargeState
+from domain.amazon_calls import ORDER_CANCELLED, TOTAL_RAISED, Call
+from domain.next_step import LIVE_CHARGE
 from domain.payment_status import Event, Status
 from services.applying import apply_answer, apply_charge, apply_event, apply_refund, status_of
 from services.outcomes import Refused
 from services.resources import Resources
 
-LIVE_CHARGE = (None, "AuthorizationInitiated", "Authorized")
-
-
-def heal(res: Resources, number: str) -> None:
-    """Finish every call of the document whose outcome was never applied, oldest first."""
-    with res.uow() as uow:
-        open_calls = uow.calls.open_calls(_id_of(uow, number))
-    for call in open_calls:
-        finish(res, call)
-
-
-def healed(res: Resources, number: str) -> tuple[Document, list[Ref]]:
-    """Finish the document's open calls; then the document and its charges as they now are."""
-    heal(res, number)
-    with res.uow() as uow:
-        document = uow.documents.get(number)
-        if document is None:
-            raise Refused(f"no document {number}")
-        return document, uow.refs.refs(uow.documents.id_of(number), "charge")
-
 
 def finish(res: Resources, call: Call) -> Status:
     """Send a recorded call and apply its answer; the status of the document it changed."""
     return FINISHERS[call.operation](res, call)
-
-
-def create_charge(res: Resources, document: Document) -> Status:
-    """Authorize the document's gross total on its charge permission."""
-    request = create_charge_request(str(document.charge_permission_id), document.gross_total)
-    return finish(res, begin(res, document.number, "create_charge", request))
-
-
-def capture(res: Resources, number: str, charge_id: str, amount: Money) -> Status:
-    return finish(res, begin(res, number, "capture_charge", capture_request(charge_id, amount)))
-
-
-def create_refund(res: Resources, note_number: str, charge_id: str, amount: Money) -> Status:
-    request = refund_request(charge_id, amount)
-    return finish(res, begin(res, note_number, "create_refund", request))
-
-
-def cancel_charge(res: Resources, number: str, charge_id: str, reason: str) -> Status:
-    """Cancel one charge; for a raised total the document must then be re-authorized."""
-    return finish(res, begin(res, number, "cancel_charge", cancel_request(charge_id, reason)))
-
-
-def begin_close(res: Resources, number: str, permission_id: str) -> Call:
-    """Record the intent to close the permission (and so cancel the order) before anything else."""
-    request = close_request(permission_id, ORDER_CANCELLED)
-    return begin(res, number, "close_charge_permission", request)
 
 
 def begin(res: Resources, number: str, operation: str, request: dict[str, Any]) -> Call:
@@ -155,7 +98,7 @@ def _finish_charge_change(res: Resources, call: Call) -> Status:
         status = apply_charge(uow, call.number, charge)
         raised = call.request.get("cancellationReason") == TOTAL_RAISED
         holds = status in (Status.ACCEPTED, Status.ACTIVATION_REQUESTED)
-        if raised and charge.state == "Canceled" and holds:
+        if raised and charge.state == ChargeState.CANCELED and holds:
             # A higher total needs a new authorization (a lower one simply captures less).
             status = apply_event(uow, call.number, Event.AUTHORIZATION_EXPIRED, TOTAL_RAISED)
         uow.commit()

@@ -1,8 +1,9 @@
 """The one reconcile path: read Amazon's object and apply its state to its document.
 
-Polls, the sweeper, notifications and manual actions all end here; each read is logged and
-applied in one transaction. Before the latest charge is read, the document's open calls are
-finished (`calls.heal`), so a read never overtakes an answer that was never applied.
+Polls, the sweeper, notifications and manual actions all end here (as the `Read` step of
+`services.steps`); each read is logged and applied in one transaction. The use cases finish a
+document's open calls before they decide to read, so a read never overtakes an answer that was
+never applied.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from adapters.amazon_pay import Charge
 from domain.payment_status import Status
 from services import calls
-from services.applying import apply_charge, apply_refund, status_of
+from services.applying import apply_charge, apply_refund
 from services.outcomes import Refused
 from services.resources import Resources
 
@@ -23,16 +24,6 @@ def reconcile_charge(res: Resources, number: str, charge_id: str) -> Status:
         status = apply_charge(uow, number, charge)
         uow.commit()
     return status
-
-
-def reconcile_latest_charge(res: Resources, number: str) -> Status:
-    """Finish open calls, then read the document's latest charge (if any) and apply it."""
-    calls.heal(res, number)
-    with res.uow() as uow:
-        charges = uow.refs.refs(uow.documents.id_of(number), "charge")
-        if not charges:
-            return status_of(uow, number)
-    return reconcile_charge(res, number, charges[-1].amazon_id)
 
 
 def reconcile_refund(res: Resources, refund_id: str) -> Status:

@@ -16,6 +16,7 @@ from adapters.amazon_pay import AmazonPayClient
 from adapters.amazon_pay.gateway import AmazonGateway
 from adapters.erp.store import UnitOfWork, make_engine
 from adapters.settings import AmazonPaySettings, ModuleSettings
+from domain.next_step import Switches
 
 
 class Resources:
@@ -59,6 +60,15 @@ class Resources:
     def uow(self) -> UnitOfWork:
         """A new unit of work (one transaction) on the store."""
         return UnitOfWork(self.engine)
+
+    @property
+    def switches(self) -> Switches:
+        """The settings that allow the use cases to report to Amazon at all."""
+        return Switches(
+            report_shipment=self.settings.report_shipment,
+            report_returns=self.settings.report_returns,
+            report_cancellations=self.settings.report_cancellations,
+        )
 
     @property
     def gateway(self) -> AmazonGateway:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from adapters.erp.work_queue import WorkQueue
-from domain.payment_status import Status
-from services import calls
-from services.applying import status_of
-from services.outcomes import Outcome, outcome_of
+from domain.next_step import healing_step
+from services.outcomes import Outcome
 from services.resources import Resources
+from services.steps import drive
 
 __all__ = ["WorkQueue", "collect_work", "heal"]
 
@@ -22,10 +21,4 @@ def collect_work(res: Resources, limit: int) -> WorkQueue:
 
 def heal(res: Resources, number: str) -> Outcome:
     """Finish the document's calls whose outcome was never applied (repeated as recorded)."""
-    return outcome_of(res, number, lambda: _heal(res, number))
-
-
-def _heal(res: Resources, number: str) -> Status:
-    calls.heal(res, number)
-    with res.uow() as uow:
-        return status_of(uow, number)
+    return drive(res, number, healing_step)

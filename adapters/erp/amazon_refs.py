@@ -8,16 +8,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from adapters.erp.schema import AmazonRefRow, DocumentRow, StatusEventRow
-
-
-@dataclass(frozen=True)
-class Ref:
-    """A document's reference to an Amazon object, as plain data."""
-
-    kind: str
-    amazon_id: str
-    state: str | None
-    amount_minor: int | None
+from domain.amazon_answers import RefundState
+from domain.documents import DocumentType
+from domain.next_step import Ref
+from domain.payment_status import Event
 
 
 @dataclass(frozen=True)
@@ -101,7 +95,7 @@ class AmazonRefs:
         notes = select(DocumentRow.id).where(DocumentRow.refers_to == order_number)
         query = select(func.coalesce(func.sum(AmazonRefRow.amount_minor), 0)).where(
             AmazonRefRow.kind == "refund",
-            AmazonRefRow.state == "Refunded",
+            AmazonRefRow.state == RefundState.REFUNDED,
             AmazonRefRow.document_id.in_(notes),
         )
         return int(self.session.scalar(query) or 0)
@@ -110,11 +104,13 @@ class AmazonRefs:
         """Credit notes of orders that have no refund yet, or whose refund is still in progress."""
         refunds = select(AmazonRefRow.document_id).where(AmazonRefRow.kind == "refund")
         pending = select(AmazonRefRow.document_id).where(
-            AmazonRefRow.kind == "refund", AmazonRefRow.state == "RefundInitiated"
+            AmazonRefRow.kind == "refund", AmazonRefRow.state == RefundState.REFUND_INITIATED
         )
         query = (
             select(DocumentRow.number)
-            .where(DocumentRow.doc_type == "credit_note", DocumentRow.refers_to.is_not(None))
+            .where(
+                DocumentRow.doc_type == DocumentType.CREDIT_NOTE, DocumentRow.refers_to.is_not(None)
+            )
             .where(DocumentRow.id.not_in(refunds) | DocumentRow.id.in_(pending))
             .order_by(DocumentRow.id)
             .limit(limit)
@@ -127,9 +123,11 @@ class AmazonRefs:
             select(StatusEventRow.event)
             .where(StatusEventRow.document_id == document_id, StatusEventRow.applied.is_(True))
             .where(
-                StatusEventRow.event.in_(["activation_requested", "captured", "capture_declined"])
+                StatusEventRow.event.in_(
+                    [Event.ACTIVATION_REQUESTED, Event.CAPTURED, Event.CAPTURE_DECLINED]
+                )
             )
             .order_by(StatusEventRow.id.desc())
             .limit(1)
         )
-        return self.session.scalar(query) == "activation_requested"
+        return self.session.scalar(query) == Event.ACTIVATION_REQUESTED

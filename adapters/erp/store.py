@@ -19,6 +19,7 @@ from domain.money import Money
 from domain.payment_status import PaymentState, Status, Transition
 
 if TYPE_CHECKING:
+    from adapters.erp.cases import CaseRepository
     from adapters.erp.settlements import SettlementCursors, SettlementRepository
 
 
@@ -52,6 +53,13 @@ class UnitOfWork:
         self.refs = AmazonRefs(self.session)
         self.calls = CallJournal(self.session)
         return self
+
+    @property
+    def cases(self) -> CaseRepository:
+        """Documents with their Amazon objects and open calls, for the order use cases."""
+        from adapters.erp.cases import CaseRepository
+
+        return CaseRepository(self.documents, self.refs, self.calls)
 
     def __exit__(
         self,

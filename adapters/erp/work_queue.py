@@ -11,6 +11,18 @@ from sqlalchemy.orm import Session
 from adapters.erp.amazon_refs import AmazonRefs
 from adapters.erp.calls import CallJournal
 from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, as_utc
+from domain.amazon_answers import ChargeState
+from domain.documents import DocumentType
+from domain.payment_status import Status
+
+LIVE = [ChargeState.AUTHORIZATION_INITIATED, ChargeState.AUTHORIZED, ChargeState.CAPTURE_INITIATED]
+NEEDS_AMAZON = [
+    Status.PENDING,
+    Status.AUTHORIZATION_OVERDUE,
+    Status.REAUTHORIZATION,
+    Status.ACTIVATION_REQUESTED,
+    Status.CAPTURE_PENDING,
+]
 
 # Amazon decides every authorization within 24 hours; after that polling is pointless.
 AMAZON_DECISION_LIMIT = timedelta(hours=24)
@@ -34,31 +46,31 @@ def find_work(session: Session, now: datetime, timeout: timedelta, limit: int) -
     queue = WorkQueue()
     live = select(AmazonRefRow.document_id).where(
         AmazonRefRow.kind == "charge",
-        AmazonRefRow.state.in_(["AuthorizationInitiated", "Authorized", "CaptureInitiated"]),
+        AmazonRefRow.state.in_(LIVE),
     )
     rows = session.execute(
         select(DocumentRow.number, DocumentRow.payment_status, DocumentRow.created_at,
                DocumentRow.id.in_(live))
-        .where(DocumentRow.payment_status.in_(
-            ["pending", "authorization_overdue", "reauthorization", "activation_requested",
-             "capture_pending"]))
-        .where(DocumentRow.doc_type == "order")
+        .where(DocumentRow.payment_status.in_(NEEDS_AMAZON))
+        .where(DocumentRow.doc_type == DocumentType.ORDER)
         .order_by(DocumentRow.updated_at, DocumentRow.id)
         .limit(limit)
     ).all()  # fmt: skip
-    polled = _last_polls(session, [row[0] for row in rows if row[1] == "authorization_overdue"])
-    for number, status, created, has_live_charge in rows:
-        if status == "activation_requested":
+    overdue = [row[0] for row in rows if row[1] == Status.AUTHORIZATION_OVERDUE]
+    polled = _last_polls(session, overdue)
+    for number, stored, created, has_live_charge in rows:
+        status = Status(stored)
+        if status is Status.ACTIVATION_REQUESTED:
             queue.to_activate.append(number)
-        elif status == "reauthorization":
+        elif status is Status.REAUTHORIZATION:
             queue.to_reauthorize.append(number)
-        elif status == "pending" and not has_live_charge:
+        elif status is Status.PENDING and not has_live_charge:
             queue.to_authorize.append(number)
-        elif status == "pending":
+        elif status is Status.PENDING:
             queue.to_poll.append(number)
             if now - created >= timeout:
                 queue.overdue_candidates.append(number)
-        elif status == "capture_pending" or _poll_due(now, created, polled.get(number)):
+        elif status is Status.CAPTURE_PENDING or _poll_due(now, created, polled.get(number)):
             queue.to_poll.append(number)  # capture pending, or overdue and due for a look
     queue.credit_notes = AmazonRefs(session).credit_notes_to_refund(limit)
     queue.to_heal = CallJournal(session).numbers_with_open_calls(limit)
