@@ -62,6 +62,7 @@ class Case:
     open_calls: list[Call]
     activation_outstanding: bool = False
     order: Case | None = None
+    reason: str = ""  # why the document is in its status, as the store says
 
     @property
     def number(self) -> str:

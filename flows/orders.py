@@ -2,18 +2,20 @@
 
 Each flow builds the resources from the environment at its entry and hands them down; nothing
 is cached between runs. Per-document runs are named after the document (`authorize-HB100042`)
-so the back office finds and retries them in the UI. A refused request (activating an order that
-is not accepted, cancelling single items) ends the run Failed, named Refused, with the reason as
-its message. An authorization timeout is a normal outcome: the run completes with
-`authorization_overdue`.
+so the back office finds and retries them in the UI. A run ends in a state named for the
+business outcome (`flows.outcome_states`): Completed as Accepted, Overdue, Activated,
+CapturePending, RefundPending, Refunded, Cancelled; Failed, with the reason as the message, as
+Declined, CaptureDeclined, RefundDeclined or Refused (not accepted, switch off, single items).
+An authorization timeout is Amazon's slowness, not an error: the run completes as Overdue.
 """
 
 from __future__ import annotations
 
 from prefect import flow, get_run_logger, unmapped
-from prefect.states import Failed, State
+from prefect.states import State
 
 from domain.payment_status import Status
+from flows.outcome_states import end_state
 from services import activation, authorization, cancellation, refunds
 from services.outcomes import Outcome
 from services.resources import Resources, resources
@@ -34,41 +36,40 @@ def chunks(numbers: list[str], size: int = CHUNK) -> list[list[str]]:
     return [numbers[i : i + size] for i in range(0, len(numbers), size)]
 
 
-def finished(outcome: Outcome) -> str | State:
-    """The run's end: the status it reached, or Failed (named Refused) with the reason."""
-    get_run_logger().info("%s: %s", outcome.number, outcome.describe())
-    if outcome.refused:
-        return Failed(message=outcome.problem, name="Refused")
-    return outcome.describe()
+def finished(outcome: Outcome) -> State:
+    """The run's end: a state named for the business outcome (`flows.outcome_states`)."""
+    state = end_state(outcome)
+    get_run_logger().info("%s: %s", outcome.number, state.message)
+    return state
 
 
 @flow(name="authorize", flow_run_name="authorize-{number}")
-def authorize(number: str, timeout_seconds: float | None = None) -> str | State:
+def authorize(number: str, timeout_seconds: float | None = None) -> State:
     """Authorize a pending order and wait for Amazon's answer, bounded by the timeout."""
     with resources() as res:
         timeout = timeout_seconds or res.settings.authorization_timeout_seconds
         outcome = start_authorization(res, number)
         if outcome.status is Status.PENDING:
-            outcome = wait_for_authorization(res, number, timeout)
+            outcome = wait_for_authorization(res, number, timeout, state=outcome.charge_state)
     return finished(outcome)
 
 
 @flow(name="activate", flow_run_name="activate-{number}")
-def activate(number: str) -> str | State:
+def activate(number: str) -> State:
     """Shipment confirmation: capture the document's current gross total."""
     with resources() as res:
         return finished(activate_document(res, number))
 
 
 @flow(name="refund", flow_run_name="refund-{credit_note}")
-def refund(credit_note: str) -> str | State:
+def refund(credit_note: str) -> State:
     """Refund a credit note (full or partial) against its order's capture."""
     with resources() as res:
         return finished(refund_credit_note(res, credit_note))
 
 
 @flow(name="cancel", flow_run_name="cancel-{number}")
-def cancel(number: str, items: list[str] | None = None) -> str | State:
+def cancel(number: str, items: list[str] | None = None) -> State:
     """Cancel a whole order that is not activated; single items are refused."""
     with resources() as res:
         return finished(cancel_order(res, number, items))

@@ -18,6 +18,10 @@ class Outcome:
     number: str
     status: Status | None  # None: the store holds no such document
     problem: str = ""  # empty when the request was carried out
+    reason: str = ""  # why the document is in its status (Amazon's reason code, a timeout)
+    charge_state: str | None = None  # the document's latest charge's state at Amazon
+    refund_state: str | None = None  # a credit note's outcome: its refund's state at Amazon
+    notes: tuple[str, ...] = ()  # what the run saw, for its log
 
     @property
     def refused(self) -> bool:

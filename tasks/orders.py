@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
@@ -25,38 +26,56 @@ CHUNK_THREADS = 4
 UseCase = Callable[[Resources, str], Outcome]
 
 
+def logged(outcome: Outcome) -> Outcome:
+    """Log what the use case saw (total, Amazon's ids and states with their times)."""
+    logger = get_run_logger()
+    for line in outcome.notes:
+        logger.info(line)
+    return outcome
+
+
 @task(cache_policy=NONE, task_run_name="authorize-{number}")
 def start_authorization(res: Resources, number: str) -> Outcome:
     """Create the document's charge (idempotent) and apply Amazon's first answer."""
-    return authorization.authorize(res, number)
+    return logged(authorization.authorize(res, number))
 
 
 @task(cache_policy=NONE, task_run_name="wait-{number}")
 def wait_for_authorization(
-    res: Resources, number: str, timeout_seconds: float, poll_seconds: float = 2.0
+    res: Resources,
+    number: str,
+    timeout_seconds: float,
+    poll_seconds: float = 2.0,
+    state: str | None = None,
 ) -> Outcome:
     """Wait for Amazon's decision, bounded; a timeout marks the document authorization overdue.
 
     The store is looked at every half second (a notification reconciles the document at once,
     which ends the wait early); Amazon is asked with a backoff from `poll_seconds` up to a minute.
     """
-    get_run_logger().info("%s: waiting up to %.0f s for Amazon's answer", number, timeout_seconds)
+    overdue_at = datetime.now(UTC) + timedelta(seconds=timeout_seconds)
+    get_run_logger().info(
+        "%s: waiting for Amazon, state %s, overdue at %s",
+        number,
+        state or "unknown",
+        overdue_at.strftime("%H:%M:%S UTC"),
+    )
     deadline = time.monotonic() + timeout_seconds
     next_poll, delay = time.monotonic() + poll_seconds, poll_seconds
     while time.monotonic() < deadline:
         if _decided(res, number):
-            return authorization.poll(res, number)
+            return logged(authorization.poll(res, number))
         if time.monotonic() >= next_poll:
             outcome = authorization.poll(res, number)
             if outcome.status is not Status.PENDING:
-                return outcome
+                return logged(outcome)
             delay = min(delay * 2, 60.0)
             next_poll = time.monotonic() + delay
         time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
     outcome = authorization.poll(res, number)
     if outcome.status is not Status.PENDING:
-        return outcome
-    return authorization.mark_overdue(res, number)
+        return logged(outcome)
+    return logged(authorization.mark_overdue(res, number))
 
 
 def _decided(res: Resources, number: str) -> bool:
@@ -67,17 +86,17 @@ def _decided(res: Resources, number: str) -> bool:
 
 @task(cache_policy=NONE, task_run_name="activate-{number}")
 def activate_document(res: Resources, number: str) -> Outcome:
-    return activation.activate(res, number)
+    return logged(activation.activate(res, number))
 
 
 @task(cache_policy=NONE, task_run_name="refund-{credit_note}")
 def refund_credit_note(res: Resources, credit_note: str) -> Outcome:
-    return refunds.refund(res, credit_note)
+    return logged(refunds.refund(res, credit_note))
 
 
 @task(cache_policy=NONE, task_run_name="cancel-{number}")
 def cancel_order(res: Resources, number: str, items: list[str] | None = None) -> Outcome:
-    return cancellation.cancel(res, number, items)
+    return logged(cancellation.cancel(res, number, items))
 
 
 @task(cache_policy=NONE)

@@ -31,4 +31,5 @@ class CaseRepository:
             open_calls=self.calls.open_calls(document_id),
             activation_outstanding=self.refs.activation_outstanding(document_id),
             order=order,
+            reason=self.documents.reason_of(number),
         )

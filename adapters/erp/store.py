@@ -159,6 +159,11 @@ class DocumentRepository:
             raise UnknownDocument(f"no document {number}")
         return found
 
+    def reason_of(self, number: str) -> str:
+        """Why the document is in its payment status (the last applied change's reason)."""
+        query = select(DocumentRow.status_reason).where(DocumentRow.number == number)
+        return self.session.scalar(query) or ""
+
     def save_payment(self, number: str, document: Document, transition: Transition) -> None:
         """Store the document's new payment state and the event that led to it."""
         row = self._row(number)

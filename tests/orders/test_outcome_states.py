@@ -1,0 +1,73 @@
+"""Order runs end in states named for the business outcome; refusals carry no traceback."""
+
+import pytest
+
+from domain.payment_status import Event, Status
+from flows import orders
+from flows.outcome_states import end_state
+from services import authorization
+from services.outcomes import Outcome
+from tests.orders.conftest import apply, credit_note, place_order
+
+SLOW = "Visa ****0701"
+
+
+def named(state) -> tuple[str, str]:
+    return state.type.value, state.name
+
+
+def test_each_order_flow_ends_in_its_named_state(flow_env, res, amazon):
+    place_order(res, amazon, "HB1", price="95.10")
+    assert named(orders.authorize("HB1", return_state=True)) == ("COMPLETED", "Accepted")
+    apply(res, "HB1", Event.ACTIVATION_REQUESTED)
+    assert named(orders.activate("HB1", return_state=True)) == ("COMPLETED", "Activated")
+    credit_note(res, "GS1", "HB1", "25.00")
+    pending = orders.refund("GS1", return_state=True)
+    assert named(pending) == ("COMPLETED", "RefundPending")
+    amazon.advance(minutes=1)
+    refunded = orders.refund("GS1", return_state=True)
+    assert named(refunded) == ("COMPLETED", "Refunded")
+    assert refunded.result() == "partially_refunded"
+    place_order(res, amazon, "HB2")
+    assert named(orders.cancel("HB2", return_state=True)) == ("COMPLETED", "Cancelled")
+
+
+def test_a_timeout_completes_as_overdue_with_the_reason(flow_env, res, amazon):
+    place_order(res, amazon, "HB3", paymentDescriptor=SLOW)
+    state = orders.authorize("HB3", timeout_seconds=1, return_state=True)
+    assert named(state) == ("COMPLETED", "Overdue")
+    assert "no answer within the timeout" in state.message
+
+
+@pytest.mark.parametrize(
+    "flow, args",
+    [(orders.activate, ("HB4",)), (orders.cancel, ("HB4", ["TASSE-WEISS"]))],
+)
+def test_a_refusal_fails_as_refused_with_the_reason_and_no_traceback(
+    flow_env, res, amazon, flow, args
+):
+    place_order(res, amazon, "HB4")
+    state = flow(*args, return_state=True)
+    assert named(state) == ("FAILED", "Refused")
+    assert state.message.startswith("HB4")
+    assert "Traceback" not in state.message
+
+
+def test_declines_fail_with_amazons_reason_and_pending_states_complete():
+    declined = Outcome("HB5", Status.FAILED, reason="Amazon: Declined/HardDeclined")
+    assert named(end_state(declined)) == ("FAILED", "Declined")
+    assert "HardDeclined" in end_state(declined).message
+    capture = Outcome("HB5", Status.CAPTURE_DECLINED, reason="Amazon: Declined/AmazonRejected")
+    assert named(end_state(capture)) == ("FAILED", "CaptureDeclined")
+    refund = Outcome("GS5", Status.ACTIVATED, refund_state="Declined")
+    assert named(end_state(refund)) == ("FAILED", "RefundDeclined")
+    waiting = Outcome("HB5", Status.CAPTURE_PENDING)
+    assert named(end_state(waiting)) == ("COMPLETED", "CapturePending")
+
+
+def test_a_run_logs_the_total_amazons_ids_and_the_states_it_saw(res, amazon):
+    place_order(res, amazon, "HB6", price="95.10")
+    outcome = authorization.authorize(res, "HB6")
+    assert outcome.notes[0].startswith("HB6: order of 100.00 EUR, charge permission ")
+    assert any(" Authorized at " in line and "charge " in line for line in outcome.notes)
+    assert not any("erika@example.org" in line for line in outcome.notes)
