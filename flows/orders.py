@@ -39,7 +39,7 @@ def chunks(numbers: list[str], size: int = CHUNK) -> list[list[str]]:
 def finished(outcome: Outcome) -> State:
     """The run's end: a state named for the business outcome (`flows.outcome_states`)."""
     state = end_state(outcome)
-    get_run_logger().info("%s: %s", outcome.number, state.message)
+    get_run_logger().info("%s", state.message)
     return state
 
 

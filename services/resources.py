@@ -14,7 +14,9 @@ from sqlalchemy import Engine
 
 from adapters.amazon_pay import AmazonPayClient
 from adapters.amazon_pay.gateway import AmazonGateway
+from adapters.erp.changes import Publisher
 from adapters.erp.store import UnitOfWork, make_engine
+from adapters.events import prefect_publisher
 from adapters.settings import AmazonPaySettings, ModuleSettings
 from domain.next_step import Switches
 
@@ -31,21 +33,25 @@ class Resources:
         engine: Engine,
         amazon: AmazonPayClient | Callable[[], AmazonPayClient],
         settings: ModuleSettings,
+        publish: Publisher | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
+        self.publish = publish  # where applied status changes go after their commit
         self._amazon = amazon if isinstance(amazon, AmazonPayClient) else None
         self._make_amazon = amazon if not isinstance(amazon, AmazonPayClient) else None
         self._lock = threading.Lock()  # chunk tasks share one client from several threads
 
     @classmethod
     def from_environment(cls) -> Resources:
-        """Resources from the `AMAZON_PAYMENTS_*` and `AMAZON_PAY_*` settings."""
+        """Resources from the `AMAZON_PAYMENTS_*` and `AMAZON_PAY_*` settings; status changes
+        become Prefect events where a Prefect API is configured or inside a flow run."""
         settings = ModuleSettings()
         return cls(
             make_engine(settings.database_url),
             lambda: AmazonPayClient.from_settings(AmazonPaySettings()),
             settings,
+            prefect_publisher(),
         )
 
     @property
@@ -59,7 +65,9 @@ class Resources:
 
     def uow(self) -> UnitOfWork:
         """A new unit of work (one transaction) on the store."""
-        return UnitOfWork(self.engine)
+        uow = UnitOfWork(self.engine)
+        uow.publish = self.publish
+        return uow
 
     @property
     def switches(self) -> Switches:

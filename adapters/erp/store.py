@@ -12,6 +12,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from adapters.erp.amazon_refs import AmazonRefs
 from adapters.erp.calls import CallJournal
+from adapters.erp.changes import Publisher, watch
 from adapters.erp.schema import AmazonRefRow, DocumentRow, ItemRow, StatusEventRow
 from adapters.erp.work_queue import WorkQueue, find_work
 from domain.documents import Customer, Document, DocumentType, Item
@@ -41,7 +42,12 @@ def _sqlite_pragmas(connection: object, _record: object) -> None:
 
 
 class UnitOfWork:
-    """A transaction that rolls back unless `commit()` was called before the block ends."""
+    """A transaction that rolls back unless `commit()` was called before the block ends.
+
+    With `publish` set, the applied status changes are handed to it after each commit.
+    """
+
+    publish: Publisher | None = None
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -52,6 +58,8 @@ class UnitOfWork:
         self.documents = DocumentRepository(self.session)
         self.refs = AmazonRefs(self.session)
         self.calls = CallJournal(self.session)
+        if self.publish is not None:
+            watch(self.session, self.publish)
         return self
 
     @property
