@@ -21,7 +21,11 @@ def main() -> None:
 
 
 def build_config(
-    admin: bool, quotas: str, ipn_url: str | None, keys_file: Path | None
+    admin: bool,
+    quotas: str,
+    ipn_url: str | None,
+    keys_file: Path | None,
+    accept_hosts: list[str] | None = None,
 ) -> SandboxConfig:
     """The sandbox configuration of the command-line options."""
     if quotas not in QUOTA_MODES:
@@ -32,6 +36,7 @@ def build_config(
         admin=admin,
         quotas=quotas,  # type: ignore[arg-type]
         ipn_url=ipn_url,
+        accept_hosts=tuple(accept_hosts or ()),
     )
 
 
@@ -47,10 +52,17 @@ def serve(
     keys_file: Annotated[
         Path | None, typer.Option(help="JSON file {public key id: PEM public key}.")
     ] = None,
+    accept_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another x-amz-pay-host to accept (repeatable); the region's host and the "
+            "host:port the sandbox is reached at are always accepted."
+        ),
+    ] = None,
 ) -> None:
     """Serve the sandbox until interrupted."""
     try:
-        config = build_config(admin, quotas, ipn_url, keys_file)
+        config = build_config(admin, quotas, ipn_url, keys_file, accept_host)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         raise typer.Exit(2) from None

@@ -55,6 +55,9 @@ class SandboxConfig:
     # Sandbox clock start (tz-aware); None = now. The clock then runs with real time.
     clock_start: datetime | None = None
     max_clock_skew_seconds: int = 15 * 60
+    # x-amz-pay-host values accepted besides the region's host and the Host a request reached
+    # us at (e.g. `localhost:8123` for an SDK that names the sandbox so).
+    accept_hosts: tuple[str, ...] = ()
     # Which clock x-amz-pay-date is compared with: the (advanceable) sandbox clock, real time,
     # or either of them (default: clients on real time keep working after the clock was
     # advanced, and clients that follow the sandbox clock work too).

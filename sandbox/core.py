@@ -26,7 +26,9 @@ class Sandbox:
         self.payments = Payments(self.ledger)
         self.keys = KeyRing(config.public_keys)
         skew = timedelta(seconds=config.max_clock_skew_seconds)
-        self.verifier = SignatureVerifier(self.keys, config.region, skew, self._skew_clocks)
+        self.verifier = SignatureVerifier(
+            self.keys, config.region, skew, self._skew_clocks, config.accept_hosts
+        )
         self.idempotency = IdempotencyStore()
         self.throttle = Throttle(config.quotas)
         self.faults = FaultInjector()
