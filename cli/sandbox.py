@@ -10,6 +10,7 @@ import typer
 
 from sandbox.config import SandboxConfig, load_keys_file
 from sandbox.server import serve as serve_sandbox
+from sandbox.simulation import TEST_CARDS
 
 app = typer.Typer(help="The local Amazon Pay v2 sandbox server.", no_args_is_help=True)
 QUOTA_MODES = ("live", "sandbox", "off")
@@ -75,7 +76,12 @@ def checkout(
     currency: Annotated[str, typer.Option(help="ISO currency")] = "EUR",
     url: Annotated[str, typer.Option(help="The sandbox's base URL")] = "http://127.0.0.1:8123",
     card: Annotated[
-        str | None, typer.Option(help="Test card: 'Visa ****0701' slow, 'Visa ****4354' declines")
+        str | None,
+        typer.Option(
+            help="Test card: "
+            + "; ".join(f"'{name}' {what}" for name, what in TEST_CARDS.items())
+            + "; any other card authorizes at once."
+        ),
     ] = None,
 ) -> None:
     """Create a checkout result (a Chargeable charge permission) and print its id."""
