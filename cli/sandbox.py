@@ -27,6 +27,7 @@ def build_config(
     ipn_url: str | None,
     keys_file: Path | None,
     accept_hosts: list[str] | None = None,
+    state_file: Path | None = None,
 ) -> SandboxConfig:
     """The sandbox configuration of the command-line options."""
     if quotas not in QUOTA_MODES:
@@ -38,6 +39,7 @@ def build_config(
         quotas=quotas,  # type: ignore[arg-type]
         ipn_url=ipn_url,
         accept_hosts=tuple(accept_hosts or ()),
+        state_file=state_file,
     )
 
 
@@ -60,10 +62,14 @@ def serve(
             "host:port the sandbox is reached at are always accepted."
         ),
     ] = None,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(help="SQLite file that keeps the state across restarts (default: memory)."),
+    ] = None,
 ) -> None:
     """Serve the sandbox until interrupted."""
     try:
-        config = build_config(admin, quotas, ipn_url, keys_file, accept_host)
+        config = build_config(admin, quotas, ipn_url, keys_file, accept_host, state_file)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         raise typer.Exit(2) from None

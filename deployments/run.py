@@ -2,7 +2,8 @@
 
 Upgrades the ERP store, then starts and supervises:
 - a local Prefect server, UI on http://127.0.0.1:4200;
-- the local Amazon Pay sandbox on http://127.0.0.1:8123 (admin API on, for the walkthrough);
+- the local Amazon Pay sandbox on http://127.0.0.1:8123 (admin API on, for the walkthrough),
+  its state kept in data/sandbox/state.sqlite3 so a restart continues where it stopped;
 - the notification receiver on http://127.0.0.1:8124/ipn, trusting the sandbox's certificate;
 - every deployment of the module, served from one process (`amazon-payments serve`).
 
@@ -35,6 +36,8 @@ API_URL = f"http://{HOST}:{PREFECT_PORT}/api"
 SANDBOX_URL = f"http://{HOST}:{SANDBOX_PORT}"
 LOCAL_KEY_ID = "SANDBOX-LOCALMAKERUN00000000001"
 CERT_PATH = "/_sns/SimpleNotificationService-sandbox.pem"
+# The sandbox keeps its charges, refunds, clock and settlements here across restarts.
+SANDBOX_STATE = DATA_DIR / "sandbox" / "state.sqlite3"
 
 
 def local_sandbox_key() -> tuple[Path, Path]:
@@ -111,7 +114,8 @@ def commands(local: bool, keys: Path | None) -> list[tuple[list[str], str | None
     if local and keys is not None:
         started.append((
             [cli, "sandbox", "serve", "--port", str(SANDBOX_PORT), "--admin", "--keys-file",
-             str(keys), "--ipn-url", f"http://{HOST}:{IPN_PORT}/ipn"],
+             str(keys), "--ipn-url", f"http://{HOST}:{IPN_PORT}/ipn",
+             "--state-file", str(SANDBOX_STATE)],
             f"{SANDBOX_URL}{CERT_PATH}",
         ))  # fmt: skip
         ipn += ["--trust-cert-url", f"{SANDBOX_URL}{CERT_PATH}"]

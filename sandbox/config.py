@@ -71,6 +71,8 @@ class SandboxConfig:
     fee_fixed: Decimal = Decimal("0.35")
     # Time zone of settlement report dates (the real files show -0700).
     report_timezone: str = "America/Los_Angeles"
+    # SQLite file the state is kept in across restarts (None: in memory only).
+    state_file: Path | None = None
     # Seed of every random choice (ids, fault injection) so runs repeat.
     seed: int = 0
     # Real seconds between background ticks that apply due transitions (None: only lazily).
