@@ -26,6 +26,7 @@ import httpx
 from adapters.erp.migrate import upgrade
 from adapters.erp.store import make_engine
 from adapters.settings import DATA_DIR, ModuleSettings
+from deployments.instance import occupants, refusal, second_shell, services
 from sandbox.keys import throwaway_key_pair
 
 HOST = "127.0.0.1"
@@ -36,13 +37,14 @@ API_URL = f"http://{HOST}:{PREFECT_PORT}/api"
 SANDBOX_URL = f"http://{HOST}:{SANDBOX_PORT}"
 LOCAL_KEY_ID = "SANDBOX-LOCALMAKERUN00000000001"
 CERT_PATH = "/_sns/SimpleNotificationService-sandbox.pem"
-# The sandbox keeps its charges, refunds, clock and settlements here across restarts.
-SANDBOX_STATE = DATA_DIR / "sandbox" / "state.sqlite3"
+# The local sandbox's key pair and its state (charges, refunds, clock, settlements) across restarts.
+SANDBOX_DIR = Path(os.environ.get("AMAZON_PAYMENTS_SANDBOX_DIR", DATA_DIR / "sandbox"))
+SANDBOX_STATE = SANDBOX_DIR / "state.sqlite3"
 
 
 def local_sandbox_key() -> tuple[Path, Path]:
     """The local key pair for the sandbox: (private PEM file, keys JSON for the sandbox)."""
-    folder = DATA_DIR / "sandbox"
+    folder = SANDBOX_DIR
     private, keys = folder / "local-key.pem", folder / "keys.json"
     if not private.exists():
         folder.mkdir(parents=True, exist_ok=True)
@@ -129,12 +131,17 @@ def _stop(_signum: int, _frame: object) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
-    settings = ModuleSettings()
-    upgrade(make_engine(settings.database_url))
-    print(f"database upgraded: {settings.database_url}", flush=True)
     local = not os.environ.get("AMAZON_PAY_PUBLIC_KEY_ID")
     private, keys = local_sandbox_key() if local else (None, None)
     env = environment(private)
+    shell = second_shell(env, not local, private)
+    ours = services(PREFECT_PORT, SANDBOX_PORT if local else None, IPN_PORT, CERT_PATH)
+    if problem := refusal(occupants(ours), shell):
+        print(problem, file=sys.stderr, flush=True)
+        raise SystemExit(1)
+    settings = ModuleSettings()
+    upgrade(make_engine(settings.database_url))
+    print(f"database upgraded: {settings.database_url}", flush=True)
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -143,6 +150,7 @@ def main() -> None:
             if ready_url:
                 wait_until_up(ready_url, processes[-1])
         print(f"Prefect UI: http://{HOST}:{PREFECT_PORT}   sandbox: {SANDBOX_URL}", flush=True)
+        print(shell, flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(1)
     except KeyboardInterrupt:
