@@ -5,7 +5,8 @@ Upgrades the ERP store, then starts and supervises:
 - the local Amazon Pay sandbox on http://127.0.0.1:8123 (admin API on, for the walkthrough),
   its state kept in data/sandbox/state.sqlite3 so a restart continues where it stopped;
 - the notification receiver on http://127.0.0.1:8124/ipn, trusting the sandbox's certificate;
-- every deployment of the module, served from one process (`amazon-payments serve`).
+- every deployment of the module, served from one process (`amazon-payments serve`);
+and applies the module's alerts (Prefect Automations, deployments/alerts.py) to that server.
 
 Unless AMAZON_PAY_PUBLIC_KEY_ID is set, the module talks to the local sandbox with a key pair
 generated once under data/ (never committed). Ctrl-C stops everything it started.
@@ -125,6 +126,13 @@ def commands(local: bool, keys: Path | None) -> list[tuple[list[str], str | None
     return started
 
 
+def apply_alerts(env: dict[str, str]) -> None:
+    """The module's Prefect Automations on the server just started (idempotent; see alerts.py)."""
+    cli = str(Path(sys.executable).parent / "amazon-payments")
+    if subprocess.run([cli, "alerts", "apply"], env=env, check=False).returncode:  # noqa: S603
+        print("alerts not applied; retry with: amazon-payments alerts apply", flush=True)
+
+
 def _stop(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -149,6 +157,7 @@ def main() -> None:
             processes.append(start(args, env))
             if ready_url:
                 wait_until_up(ready_url, processes[-1])
+        apply_alerts(env)
         print(f"Prefect UI: http://{HOST}:{PREFECT_PORT}   sandbox: {SANDBOX_URL}", flush=True)
         print(shell, flush=True)
         while all(p.poll() is None for p in processes):

@@ -80,6 +80,7 @@ def first_run(
                 process.wait(timeout=10)
 
 
+@pytest.mark.slow  # 35-110 s here: a whole make run (Prefect server, serve, alerts) comes up first
 def test_a_second_make_run_says_one_is_running_exits_non_zero_and_the_first_keeps_running(
     first_run, run_env
 ):
@@ -93,6 +94,8 @@ def test_a_second_make_run_says_one_is_running_exits_non_zero_and_the_first_keep
         in banner
     )
     assert "BEGIN" not in banner  # the key's path, never the key
+    automations = httpx.post(f"{prefect_url}/automations/filter", json={}, timeout=10).json()
+    assert sum(a["name"].startswith("amazon-payments: ") for a in automations) == 4
 
     second = subprocess.run(
         [sys.executable, "-m", "deployments.run"],
