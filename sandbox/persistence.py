@@ -8,9 +8,10 @@ generators that make ids (so a restarted sandbox hands out fresh ids). What is n
 runtime switches (faults, throttle counts, extra admin keys), report download links (they live
 30 s) and IPNs not yet delivered.
 
-Writing is a full snapshot in one transaction after every change (each non-GET request and
-every tick that applied a transition): simple and atomic, and cheap at a local sandbox's size
-(hundreds of objects). Values are JSON with tags for the types JSON lacks (Money, Decimal,
+Writing is a full snapshot in one transaction before the answer of every request that may change
+the state (any but GET/HEAD) and after every tick that applied a transition: simple and atomic,
+and cheap at a local sandbox's size (1,000 orders take about 0.2 s a save here; a sandbox for
+volume runs in memory). Values are JSON with tags for the types JSON lacks (Money, Decimal,
 datetime, bytes, tuples), so every object comes back equal to what was saved.
 """
 
