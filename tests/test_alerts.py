@@ -181,3 +181,24 @@ def test_without_a_webhook_the_automations_exist_with_no_action(prefect_api):
             ours = [a for a in client.read_automations() if a.name.startswith(alerts.PREFIX)]
     assert sorted(name for name, _ in applied) == sorted(a.name for a in ours)
     assert {action.type for a in ours for action in a.actions} == {"do-nothing"}
+
+
+def test_the_cli_applies_the_alerts_and_says_when_nobody_is_notified(prefect_api, monkeypatch):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    monkeypatch.delenv(alerts.WEBHOOK_VARIABLE, raising=False)
+    monkeypatch.setenv(alerts.AGE_VARIABLE, "3600")
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api}):
+        result = CliRunner().invoke(app, ["alerts", "apply"])
+        assert result.exit_code == 0, result.output
+        assert "updated: amazon-payments: open item too old" in result.output
+        assert f"no {alerts.WEBHOOK_VARIABLE}: the automations exist but notify nobody" in (
+            result.output
+        )
+        monkeypatch.setenv(alerts.AGE_VARIABLE, "5")
+        refused = CliRunner().invoke(app, ["alerts", "apply"])
+    assert refused.exit_code == 2
+    assert "at least 10 seconds" in refused.output

@@ -132,11 +132,16 @@ def test_transitions_refunds_and_settlements_survive_a_restart(tmp_path: Path, p
         captured = api.create_charge(captured_permission, "30.00", "c-1", captureNow=True).json()
         assert api.refund(captured["chargeId"], "5.00", "r-1").status_code == 201
         closed = admin.http.post("/_admin/settlements/close").json()["reports"]
+        before = admin.ledger()
         api.close()
         admin.close()
     with run_in_thread(config) as base_url:
         admin = Admin(base_url)
         api = Api(base_url, Signer(KEY_ID, private_key), admin.now)
+        after = admin.ledger()
+        for view in (before, after):
+            view.pop("now")
+        assert after == before  # every object as it was, to the field
         charge = f"charges/{pending['chargeId']}"
         assert api.get(charge).json()["statusDetails"]["state"] == "AuthorizationInitiated"
         admin.advance(seconds=31)  # the due authorization was kept with its time
