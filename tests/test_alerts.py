@@ -22,6 +22,8 @@ import pytest
 from deployments import alerts
 from sandbox.server import bind_socket
 
+# The file took 44-68 s here (a Prefect server start of 17-32 s, then 19-25 s of alerts).
+pytestmark = pytest.mark.slow
 AGE = timedelta(seconds=10)  # Prefect's shortest proactive window
 
 
@@ -116,13 +118,15 @@ def run_ending(client: Any, deployment: str, *states: Any) -> UUID:
     return flow_run.id
 
 
-def document_event(number: str, status: str) -> None:
+def document_event(number: str, status: str, follows: Any = None) -> Any:
+    """The event a status change emits (`follows`: the one before, so the order is certain)."""
     from prefect.events import emit_event
 
-    emit_event(
+    return emit_event(
         event=f"amazon-payments.document.{status}",
         resource={"prefect.resource.id": f"amazon-payments.document.{number}"},
         payload={"amount": "24.80", "currency": "EUR"},
+        follows=follows,
     )
 
 
@@ -147,8 +151,8 @@ def test_each_alert_fires_once_per_condition_and_its_webhook_arrives(prefect_api
             run_ending(client, "reconcile-settlements", Running(), Failed(name="Rejected"))
             run_ending(client, "not-ours", Running(), Failed(message="someone else's"))
         document_event("HB1", "authorization_overdue")  # stays open
-        document_event("HB2", "authorization_overdue")
-        document_event("HB2", "accepted")  # settled within the age: no open-item alert
+        overdue = document_event("HB2", "authorization_overdue")
+        document_event("HB2", "accepted", overdue)  # settled within the age: no open-item alert
         EventsWorker.drain_all()
 
         expected = sorted(
