@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from sandbox.config import SandboxConfig, load_keys_file
+from sandbox.persistence import StateFileError
 from sandbox.server import serve as serve_sandbox
 from sandbox.simulation import TEST_CARDS
 
@@ -73,7 +74,11 @@ def serve(
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         raise typer.Exit(2) from None
-    serve_sandbox(config, host=host, port=port)
+    try:
+        serve_sandbox(config, host=host, port=port)
+    except StateFileError as problem:
+        print(str(problem), file=sys.stderr)
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -48,6 +48,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     environment TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL,
     status INTEGER NOT NULL, body BLOB NOT NULL, PRIMARY KEY (environment, key));
 """
+FORMAT = "1"  # the layout of what is stored; another value is refused, not guessed at
 KINDS: dict[str, type[Any]] = {
     "permission": ChargePermission,
     "charge": Charge,
@@ -110,14 +111,21 @@ def _random_state(state: tuple[Any, ...]) -> str:
     return json.dumps(encode(state))
 
 
+class StateFileError(ValueError):
+    """The state file cannot be read as this sandbox's state."""
+
+
 class SandboxStore:
     """One SQLite file holding one sandbox's state."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(SCHEMA)
+        try:
+            with self._connect() as db:
+                db.executescript(SCHEMA)
+        except sqlite3.Error as problem:
+            raise StateFileError(f"{path}: cannot be used as a state file ({problem})") from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -140,6 +148,7 @@ class SandboxStore:
         ]
         lead = sandbox.clock.now() - datetime.now(UTC)
         meta = {
+            "format": FORMAT,
             "clock_lead_seconds": str(lead.total_seconds()),
             "clock_offset_seconds": str(sandbox.clock.offset_seconds),
             "ledger_random": _random_state(ledger._random.getstate()),
@@ -156,13 +165,32 @@ class SandboxStore:
 
     def load(self, sandbox: Sandbox) -> bool:
         """Put the stored state into a fresh sandbox; False when nothing was stored yet."""
-        with self._connect() as db:
-            meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
-            if not meta:
-                return False
-            objects = db.execute("SELECT kind, id, body FROM objects").fetchall()
-            due = db.execute("SELECT at, seq, kind, object_id FROM due").fetchall()
-            answers = db.execute("SELECT * FROM idempotency").fetchall()
+        try:
+            with self._connect() as db:
+                meta = dict(db.execute("SELECT name, value FROM meta").fetchall())
+                if not meta:
+                    return False
+                objects = db.execute("SELECT kind, id, body FROM objects").fetchall()
+                due = db.execute("SELECT at, seq, kind, object_id FROM due").fetchall()
+                answers = db.execute("SELECT * FROM idempotency").fetchall()
+            if meta.get("format") != FORMAT:
+                raise ValueError(f"format {meta.get('format')!r}, expected {FORMAT!r}")
+            self._restore(sandbox, meta, objects, due, answers)
+        except (sqlite3.Error, ValueError, TypeError, KeyError) as problem:
+            raise StateFileError(
+                f"{self.path}: not a sandbox state this version can read ({problem}); "
+                "delete it to start with a fresh sandbox"
+            ) from None
+        return True
+
+    def _restore(
+        self,
+        sandbox: Sandbox,
+        meta: dict[str, str],
+        objects: list[Any],
+        due: list[Any],
+        answers: list[Any],
+    ) -> None:
         ledger, reports = sandbox.ledger, sandbox.reports
         tables: dict[str, dict[str, Any]] = {
             "permission": ledger.permissions,
@@ -187,4 +215,3 @@ class SandboxStore:
             lead=timedelta(seconds=float(meta["clock_lead_seconds"])),
             offset=timedelta(seconds=float(meta["clock_offset_seconds"])),
         )
-        return True

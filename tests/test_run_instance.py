@@ -80,7 +80,7 @@ def first_run(
                 process.wait(timeout=10)
 
 
-@pytest.mark.slow  # 35-110 s here: a whole make run (Prefect server, serve, alerts) comes up first
+@pytest.mark.slow  # 35-140 s here: a whole make run (Prefect server, serve, alerts) comes up first
 def test_a_second_make_run_says_one_is_running_exits_non_zero_and_the_first_keeps_running(
     first_run, run_env
 ):
@@ -114,6 +114,7 @@ def test_a_second_make_run_says_one_is_running_exits_non_zero_and_the_first_keep
     assert httpx.get(f"{prefect_url}/health", timeout=10).json() is True
     sandbox = f"http://127.0.0.1:{run_env['AMAZON_PAYMENTS_SANDBOX_PORT']}"
     assert httpx.get(f"{sandbox}/_admin/clock", timeout=10).status_code == 200
+    assert (Path(run_env["AMAZON_PAYMENTS_SANDBOX_DIR"]) / "state.sqlite3").is_file()
 
 
 def test_a_port_held_by_another_program_is_named_with_its_variable():

@@ -159,3 +159,18 @@ def test_without_a_state_file_a_restart_starts_empty(private_key):
         Admin(base_url).checkout("1.00")
     with run_in_thread(config) as base_url:
         assert Admin(base_url).ledger()["counts"]["chargePermissions"] == 0
+
+
+def test_a_state_file_of_another_kind_is_refused_with_one_line(tmp_path: Path):
+    from typer.testing import CliRunner
+
+    from cli.sandbox import app
+
+    state = tmp_path / "state.sqlite3"
+    state.write_bytes(b"not a database, just bytes" * 100)
+    result = CliRunner().invoke(
+        app, ["serve", "--port", str(free_port()), "--state-file", str(state)]
+    )
+    assert result.exit_code == 2
+    assert "cannot be used as a state file" in result.output
+    assert "Traceback" not in result.output
