@@ -153,7 +153,10 @@ def open_item_age() -> timedelta:
     raw = os.environ.get(AGE_VARIABLE)
     if not raw:
         return DEFAULT_OPEN_ITEM_AGE
-    seconds = float(raw)
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ValueError(f"{AGE_VARIABLE} must be a number of seconds, got {raw!r}") from None
     if seconds < MIN_OPEN_ITEM_SECONDS:
         raise ValueError(
             f"{AGE_VARIABLE} must be at least {MIN_OPEN_ITEM_SECONDS} seconds "

@@ -206,3 +206,17 @@ def test_the_cli_applies_the_alerts_and_says_when_nobody_is_notified(prefect_api
         refused = CliRunner().invoke(app, ["alerts", "apply"])
     assert refused.exit_code == 2
     assert "at least 10 seconds" in refused.output
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [("abc", "must be a number of seconds"), ("9", "at least 10 seconds"), ("-1", "at least 10")],
+)
+def test_an_open_item_age_that_prefect_cannot_watch_is_refused(monkeypatch, raw, problem):
+    monkeypatch.setenv(alerts.AGE_VARIABLE, raw)
+    with pytest.raises(ValueError, match=problem):
+        alerts.open_item_age()
+    monkeypatch.setenv(alerts.AGE_VARIABLE, "600")
+    assert alerts.open_item_age() == timedelta(minutes=10)
+    monkeypatch.delenv(alerts.AGE_VARIABLE)
+    assert alerts.open_item_age() == timedelta(days=1)

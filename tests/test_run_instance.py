@@ -108,6 +108,12 @@ def test_a_second_make_run_says_one_is_running_exits_non_zero_and_the_first_keep
     assert second.returncode == 1
     assert "make run is already running here" in second.stderr
     assert f"Prefect server on 127.0.0.1:{run_env['PREFECT_PORT']}" in second.stderr
+    sandbox_port, ipn_port = (
+        run_env["AMAZON_PAYMENTS_SANDBOX_PORT"],
+        run_env["AMAZON_PAYMENTS_IPN_PORT"],
+    )
+    assert f"Amazon Pay sandbox on 127.0.0.1:{sandbox_port}" in second.stderr
+    assert f"notification receiver on 127.0.0.1:{ipn_port}" in second.stderr
     assert f"export PREFECT_API_URL={prefect_url}" in second.stderr
     assert "starting:" not in second.stdout  # nothing was half-started
     assert first.poll() is None
