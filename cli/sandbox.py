@@ -9,7 +9,9 @@ from typing import Annotated
 import typer
 
 from sandbox.config import SandboxConfig, load_keys_file
+from sandbox.persistence import StateFileError
 from sandbox.server import serve as serve_sandbox
+from sandbox.simulation import TEST_CARDS
 
 app = typer.Typer(help="The local Amazon Pay v2 sandbox server.", no_args_is_help=True)
 QUOTA_MODES = ("live", "sandbox", "off")
@@ -21,7 +23,12 @@ def main() -> None:
 
 
 def build_config(
-    admin: bool, quotas: str, ipn_url: str | None, keys_file: Path | None
+    admin: bool,
+    quotas: str,
+    ipn_url: str | None,
+    keys_file: Path | None,
+    accept_hosts: list[str] | None = None,
+    state_file: Path | None = None,
 ) -> SandboxConfig:
     """The sandbox configuration of the command-line options."""
     if quotas not in QUOTA_MODES:
@@ -32,6 +39,8 @@ def build_config(
         admin=admin,
         quotas=quotas,  # type: ignore[arg-type]
         ipn_url=ipn_url,
+        accept_hosts=tuple(accept_hosts or ()),
+        state_file=state_file,
     )
 
 
@@ -47,14 +56,29 @@ def serve(
     keys_file: Annotated[
         Path | None, typer.Option(help="JSON file {public key id: PEM public key}.")
     ] = None,
+    accept_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Another x-amz-pay-host to accept (repeatable); the region's host and the "
+            "host:port the sandbox is reached at are always accepted."
+        ),
+    ] = None,
+    state_file: Annotated[
+        Path | None,
+        typer.Option(help="SQLite file that keeps the state across restarts (default: memory)."),
+    ] = None,
 ) -> None:
     """Serve the sandbox until interrupted."""
     try:
-        config = build_config(admin, quotas, ipn_url, keys_file)
+        config = build_config(admin, quotas, ipn_url, keys_file, accept_host, state_file)
     except ValueError as exc:
         print(str(exc), file=sys.stderr)
         raise typer.Exit(2) from None
-    serve_sandbox(config, host=host, port=port)
+    try:
+        serve_sandbox(config, host=host, port=port)
+    except StateFileError as problem:
+        print(str(problem), file=sys.stderr)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -63,7 +87,12 @@ def checkout(
     currency: Annotated[str, typer.Option(help="ISO currency")] = "EUR",
     url: Annotated[str, typer.Option(help="The sandbox's base URL")] = "http://127.0.0.1:8123",
     card: Annotated[
-        str | None, typer.Option(help="Test card: 'Visa ****0701' slow, 'Visa ****4354' declines")
+        str | None,
+        typer.Option(
+            help="Test card: "
+            + "; ".join(f"'{name}' {what}" for name, what in TEST_CARDS.items())
+            + "; any other card authorizes at once."
+        ),
     ] = None,
 ) -> None:
     """Create a checkout result (a Chargeable charge permission) and print its id."""

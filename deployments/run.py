@@ -2,9 +2,11 @@
 
 Upgrades the ERP store, then starts and supervises:
 - a local Prefect server, UI on http://127.0.0.1:4200;
-- the local Amazon Pay sandbox on http://127.0.0.1:8123 (admin API on, for the walkthrough);
+- the local Amazon Pay sandbox on http://127.0.0.1:8123 (admin API on, for the walkthrough),
+  its state kept in data/sandbox/state.sqlite3 so a restart continues where it stopped;
 - the notification receiver on http://127.0.0.1:8124/ipn, trusting the sandbox's certificate;
-- every deployment of the module, served from one process (`amazon-payments serve`).
+- every deployment of the module, served from one process (`amazon-payments serve`);
+and applies the module's alerts (Prefect Automations, deployments/alerts.py) to that server.
 
 Unless AMAZON_PAY_PUBLIC_KEY_ID is set, the module talks to the local sandbox with a key pair
 generated once under data/ (never committed). Ctrl-C stops everything it started.
@@ -25,6 +27,7 @@ import httpx
 from adapters.erp.migrate import upgrade
 from adapters.erp.store import make_engine
 from adapters.settings import DATA_DIR, ModuleSettings
+from deployments.instance import occupants, refusal, second_shell, services
 from sandbox.keys import throwaway_key_pair
 
 HOST = "127.0.0.1"
@@ -35,11 +38,14 @@ API_URL = f"http://{HOST}:{PREFECT_PORT}/api"
 SANDBOX_URL = f"http://{HOST}:{SANDBOX_PORT}"
 LOCAL_KEY_ID = "SANDBOX-LOCALMAKERUN00000000001"
 CERT_PATH = "/_sns/SimpleNotificationService-sandbox.pem"
+# The local sandbox's key pair and its state (charges, refunds, clock, settlements) across restarts.
+SANDBOX_DIR = Path(os.environ.get("AMAZON_PAYMENTS_SANDBOX_DIR", DATA_DIR / "sandbox"))
+SANDBOX_STATE = SANDBOX_DIR / "state.sqlite3"
 
 
 def local_sandbox_key() -> tuple[Path, Path]:
     """The local key pair for the sandbox: (private PEM file, keys JSON for the sandbox)."""
-    folder = DATA_DIR / "sandbox"
+    folder = SANDBOX_DIR
     private, keys = folder / "local-key.pem", folder / "keys.json"
     if not private.exists():
         folder.mkdir(parents=True, exist_ok=True)
@@ -111,12 +117,20 @@ def commands(local: bool, keys: Path | None) -> list[tuple[list[str], str | None
     if local and keys is not None:
         started.append((
             [cli, "sandbox", "serve", "--port", str(SANDBOX_PORT), "--admin", "--keys-file",
-             str(keys), "--ipn-url", f"http://{HOST}:{IPN_PORT}/ipn"],
+             str(keys), "--ipn-url", f"http://{HOST}:{IPN_PORT}/ipn",
+             "--state-file", str(SANDBOX_STATE)],
             f"{SANDBOX_URL}{CERT_PATH}",
         ))  # fmt: skip
         ipn += ["--trust-cert-url", f"{SANDBOX_URL}{CERT_PATH}"]
     started += [(ipn, None), ([cli, "serve"], None)]
     return started
+
+
+def apply_alerts(env: dict[str, str]) -> None:
+    """The module's Prefect Automations on the server just started (idempotent; see alerts.py)."""
+    cli = str(Path(sys.executable).parent / "amazon-payments")
+    if subprocess.run([cli, "alerts", "apply"], env=env, check=False).returncode:  # noqa: S603
+        print("alerts not applied; retry with: amazon-payments alerts apply", flush=True)
 
 
 def _stop(_signum: int, _frame: object) -> None:
@@ -125,12 +139,17 @@ def _stop(_signum: int, _frame: object) -> None:
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
-    settings = ModuleSettings()
-    upgrade(make_engine(settings.database_url))
-    print(f"database upgraded: {settings.database_url}", flush=True)
     local = not os.environ.get("AMAZON_PAY_PUBLIC_KEY_ID")
     private, keys = local_sandbox_key() if local else (None, None)
     env = environment(private)
+    shell = second_shell(env, not local, private)
+    ours = services(PREFECT_PORT, SANDBOX_PORT if local else None, IPN_PORT, CERT_PATH)
+    if problem := refusal(occupants(ours), shell):
+        print(problem, file=sys.stderr, flush=True)
+        raise SystemExit(1)
+    settings = ModuleSettings()
+    upgrade(make_engine(settings.database_url))
+    print(f"database upgraded: {settings.database_url}", flush=True)
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -138,7 +157,9 @@ def main() -> None:
             processes.append(start(args, env))
             if ready_url:
                 wait_until_up(ready_url, processes[-1])
+        apply_alerts(env)
         print(f"Prefect UI: http://{HOST}:{PREFECT_PORT}   sandbox: {SANDBOX_URL}", flush=True)
+        print(shell, flush=True)
         while all(p.poll() is None for p in processes):
             time.sleep(1)
     except KeyboardInterrupt:

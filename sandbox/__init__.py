@@ -10,5 +10,6 @@ Parts: `app` (Starlette app factory), `gateway` (signature, throttling, faults, 
 request), `signature`, `routes` + `payments` + `rules` + `ledger` + `state` (objects and state
 machines), `simulation` (x-amz-pay-simulation-code table), `clock`, `throttle`, `faults`,
 `notifications` (signed SNS IPNs), `reports` + `settlement_csv` (Reports API), `admin`
-(`/_admin`, off unless enabled), `server` (runners). It never imports `adapters.amazon_pay`.
+(`/_admin`, off unless enabled), `persistence` (the state in a SQLite file, for `make run`),
+`server` (runners). It never imports `adapters.amazon_pay`.
 """

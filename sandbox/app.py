@@ -5,6 +5,9 @@ Routes: the v2 API under `/v2`, `/sandbox/v2` and `/live/v2`; the IPN signing ce
 (unsigned, like a pre-signed S3 URL; 403 once expired); the admin API under `/_admin` only when
 `config.admin` is on (404 otherwise). The lifespan starts the IPN delivery thread and a ticker
 that applies due transitions every `tick_interval_seconds`, so async outcomes notify on their own.
+With a state file (`SandboxConfig.state_file`), the state is saved before the answer of every
+request that may change it (any method but GET/HEAD), after ticks that applied transitions, and
+at shutdown.
 """
 
 from __future__ import annotations
@@ -14,9 +17,11 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sandbox.admin import admin_routes
 from sandbox.config import SandboxConfig
@@ -28,6 +33,26 @@ EXPIRED = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n'
     b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>"
 )
+
+
+class _SaveAfterChanges:
+    """ASGI middleware: save the state of a request that may have changed it before answering
+    (a client that got an answer finds its change after a crash)."""
+
+    def __init__(self, app: ASGIApp, sandbox: Sandbox) -> None:
+        self.app, self.sandbox = app, sandbox
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD"):
+            await self.app(scope, receive, send)
+            return
+
+        async def save_then_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.sandbox.save()
+            await send(message)
+
+        await self.app(scope, receive, save_then_send)
 
 
 async def _tick_forever(sandbox: Sandbox, interval: float) -> None:
@@ -74,7 +99,9 @@ def create_app(config: SandboxConfig | None = None) -> Starlette:
                 with contextlib.suppress(asyncio.CancelledError):
                     await ticker
             sandbox.notifier.stop()
+            sandbox.save()
 
-    app = Starlette(routes=routes, lifespan=lifespan)
+    middleware = [Middleware(_SaveAfterChanges, sandbox=sandbox)] if sandbox.store else []
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=middleware)
     app.state.sandbox = sandbox
     return app

@@ -43,6 +43,17 @@ class SandboxClock:
             self._offset += timedelta(seconds=seconds)
         return self.now()
 
+    def resume(self, lead: timedelta, offset: timedelta) -> None:
+        """Continue a saved clock: `lead` ahead of real time now, `offset` advanced in total.
+
+        Real time that passed while the sandbox was stopped passes for the sandbox too, as it
+        does for Amazon.
+        """
+        with self._lock:
+            self._origin = self._monotonic()
+            self._start = datetime.now(UTC) + lead - offset
+            self._offset = offset
+
     @property
     def offset_seconds(self) -> float:
         """Seconds the clock was advanced by in total."""

@@ -55,6 +55,9 @@ class SandboxConfig:
     # Sandbox clock start (tz-aware); None = now. The clock then runs with real time.
     clock_start: datetime | None = None
     max_clock_skew_seconds: int = 15 * 60
+    # x-amz-pay-host values accepted besides the region's host and the Host a request reached
+    # us at (e.g. `localhost:8123` for an SDK that names the sandbox so).
+    accept_hosts: tuple[str, ...] = ()
     # Which clock x-amz-pay-date is compared with: the (advanceable) sandbox clock, real time,
     # or either of them (default: clients on real time keep working after the clock was
     # advanced, and clients that follow the sandbox clock work too).
@@ -68,6 +71,8 @@ class SandboxConfig:
     fee_fixed: Decimal = Decimal("0.35")
     # Time zone of settlement report dates (the real files show -0700).
     report_timezone: str = "America/Los_Angeles"
+    # SQLite file the state is kept in across restarts (None: in memory only).
+    state_file: Path | None = None
     # Seed of every random choice (ids, fault injection) so runs repeat.
     seed: int = 0
     # Real seconds between background ticks that apply due transitions (None: only lazily).

@@ -11,6 +11,7 @@ from sandbox.idempotency import IdempotencyStore
 from sandbox.ledger import Ledger
 from sandbox.notifications import Notifier
 from sandbox.payments import Payments
+from sandbox.persistence import SandboxStore
 from sandbox.reports import ReportStore
 from sandbox.signature import KeyRing, SignatureVerifier
 from sandbox.throttle import Throttle
@@ -26,7 +27,9 @@ class Sandbox:
         self.payments = Payments(self.ledger)
         self.keys = KeyRing(config.public_keys)
         skew = timedelta(seconds=config.max_clock_skew_seconds)
-        self.verifier = SignatureVerifier(self.keys, config.region, skew, self._skew_clocks)
+        self.verifier = SignatureVerifier(
+            self.keys, config.region, skew, self._skew_clocks, config.accept_hosts
+        )
         self.idempotency = IdempotencyStore()
         self.throttle = Throttle(config.quotas)
         self.faults = FaultInjector()
@@ -49,6 +52,9 @@ class Sandbox:
             zone=config.report_timezone,
             url_ttl=timedelta(seconds=config.report_url_ttl_seconds),
         )
+        self.store = SandboxStore(config.state_file) if config.state_file else None
+        if self.store is not None:
+            self.store.load(self)
 
     def _skew_clocks(self) -> list[datetime]:
         reference = self.config.skew_reference
@@ -60,8 +66,18 @@ class Sandbox:
         return self.clock.now()
 
     def tick(self) -> int:
-        """Apply the transitions that are due on the sandbox clock."""
-        return self.ledger.tick(self.clock.now())
+        """Apply the transitions that are due on the sandbox clock (and save when any were)."""
+        with self.ledger.lock:
+            applied = self.ledger.tick(self.clock.now())
+            if applied:
+                self.save()
+        return applied
+
+    def save(self) -> None:
+        """Write the state to the state file, if the sandbox has one."""
+        if self.store is not None:
+            with self.ledger.lock:
+                self.store.save(self)
 
     def base_url(self) -> str:
         """How the sandbox names itself in absolute URLs."""

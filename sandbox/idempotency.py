@@ -75,5 +75,10 @@ class IdempotencyStore:
         with self._lock:
             self._answers.setdefault((environment, key), answer)
 
+    def items(self) -> list[tuple[tuple[str, str], StoredAnswer]]:
+        """Every stored answer by (environment, key), for saving the sandbox's state."""
+        with self._lock:
+            return list(self._answers.items())
+
     def __len__(self) -> int:
         return len(self._answers)

@@ -242,11 +242,14 @@ class Ledger:
         self.permissions[charge.charge_permission_id].charge_ids.append(charge.charge_id)
         self.schedule(charge.expires_at, "expiry", charge.charge_id)
 
-    def start_authorization(self, charge: Charge, outcome: tuple[str, str | None]) -> None:
-        """AuthorizationInitiated now; the outcome applies after the async delay."""
+    def start_authorization(
+        self, charge: Charge, outcome: tuple[str, str | None], at_least: timedelta | None = None
+    ) -> None:
+        """AuthorizationInitiated now; the outcome applies after the async delay (or longer)."""
         charge.pending_outcome = outcome
         self.set_status(charge, AUTHORIZATION_INITIATED, None, charge.created_at)
-        self.schedule(charge.created_at + self.async_delay, "authorization", charge.charge_id)
+        delay = max(self.async_delay, at_least or timedelta(0))
+        self.schedule(charge.created_at + delay, "authorization", charge.charge_id)
 
     def authorize(self, charge: Charge, at: datetime) -> None:
         """Authorized (and captured right away when the charge asked for captureNow)."""

@@ -35,7 +35,7 @@ from sandbox.rules import (
     check_transaction_maximum,
     tolerance,
 )
-from sandbox.simulation import card_simulation
+from sandbox.simulation import card_answer_delay, card_simulation
 from sandbox.state import (
     AUTHORIZATION_INITIATED,
     AUTHORIZED,
@@ -176,7 +176,9 @@ class Payments:
         self.ledger.add_charge(charge)
         if pending_ok and simulation:
             outcome = (AUTHORIZED, None) if simulation == AUTHORIZATION_INITIATED else None
-            self.ledger.start_authorization(charge, outcome or (DECLINED, simulation))
+            self.ledger.start_authorization(
+                charge, outcome or (DECLINED, simulation), card_answer_delay(permission)
+            )
         else:
             self.ledger.authorize(charge, now)
         return 201, self.ledger.charge_json(charge)

@@ -4,8 +4,11 @@ amazon-pay-v2.md §1.7: parse `authorization`, require the five mandatory signed
 the canonical request from what was *received* (method, raw path, raw query, the listed headers,
 the body bytes) and verify RSASSA-PSS/SHA-256 with the exact salt of the declared algorithm
 (20 bytes for AMZN-PAY-RSASSA-PSS, 32 for AMZN-PAY-RSASSA-PSS-V2). The x-amz-pay-host must be
-the real Amazon host of the region (clients talk to 127.0.0.1 but name the real host), and
-x-amz-pay-date must be within the skew tolerance of the sandbox clock and/or real time
+the real Amazon host of the region (our client talks to 127.0.0.1 but names the real host), the
+`Host` the request reached us at (an SDK whose endpoint is http://127.0.0.1:8123 signs
+`127.0.0.1:8123`), or one of the configured extra hosts (`--accept-host`); it is a signed header,
+so whichever it is, the signature covers it exactly. x-amz-pay-date must be within the skew
+tolerance of the sandbox clock and/or real time
 (`SandboxConfig.skew_reference`).
 """
 
@@ -169,10 +172,12 @@ class SignatureVerifier:
         region: str,
         max_skew: timedelta | None,
         clocks: Callable[[], list[datetime]],
+        accept_hosts: Iterable[str] = (),
     ) -> None:
         self.keys = keys
         self.region = region
         self.max_skew = max_skew
+        self.accept_hosts = frozenset(host.strip().lower() for host in accept_hosts)
         self._clocks = clocks  # the dates a request may be close to (sandbox and/or real time)
 
     def verify(self, request: ReceivedRequest) -> Authorization:
@@ -225,9 +230,13 @@ class SignatureVerifier:
     def _check_host(self, headers: Mapping[str, str]) -> None:
         expected = REGION_HOSTS[self.region]
         host = headers["x-amz-pay-host"].strip().lower()
-        if host != expected:
+        reached_at = headers.get("host", "").strip().lower()
+        if host != expected and host != reached_at and host not in self.accept_hosts:
+            also = ", ".join(repr(name) for name in sorted({reached_at, *self.accept_hosts} - {""}))
             raise ApiError(
-                "InvalidRequestSignature", f"x-amz-pay-host is {host!r}; expected {expected!r}"
+                "InvalidRequestSignature",
+                f"x-amz-pay-host is {host!r}; expected {expected!r}"
+                + (f" or {also}" if also else ""),
             )
         region = REGION_ALIASES.get(headers["x-amz-pay-region"].strip().lower())
         if region != self.region:

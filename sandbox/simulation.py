@@ -21,6 +21,10 @@ overrides the card, as Amazon documents):
               without: a synchronous TransactionTimedOut decline (decided).
     ****4354  with canHandlePendingAuthorization: AuthorizationInitiated, later Declined
               (HardDeclined); without: a synchronous HardDeclined.
+    ****0720  (ours, not Amazon's) like ****0701, but Amazon answers only after 20 minutes of
+              sandbox time however short the async delay: longer than the module's 15-minute
+              authorization wait, so a run under `make run` ends overdue and the answer comes
+              later (by notification and the sweeper).
     any other card: Authorized at once.
 Capture Charge
     CaptureInitiated: 200 CaptureInitiated, then Captured after the async delay.
@@ -31,6 +35,8 @@ Create Refund
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from sandbox.errors import ApiError
 from sandbox.state import ChargePermission
@@ -75,7 +81,23 @@ def check_simulation(operation: str, code: str | None, environment: str) -> str 
 CARD_SIMULATIONS = {
     "0701": ("AuthorizationInitiated", "TransactionTimedOut"),
     "4354": ("HardDeclined", "HardDeclined"),
+    "0720": ("AuthorizationInitiated", "TransactionTimedOut"),
 }
+# Cards whose pending answer takes at least this long (sandbox clock), whatever the async delay.
+CARD_ANSWER_DELAYS = {"0720": timedelta(minutes=20)}
+# Every test card with what it does, as `sandbox checkout --help` and the README list them.
+TEST_CARDS = {
+    "Visa ****0701": "authorizes after the async delay (30 s of sandbox time by default)",
+    "Visa ****4354": "declines (HardDeclined) after the async delay",
+    "Visa ****0720": "authorizes after 20 minutes, beyond the 15-minute authorization wait",
+}
+
+
+def card_answer_delay(permission: ChargePermission) -> timedelta | None:
+    """How long a test card's pending authorization takes at least (None: the async delay)."""
+    if permission.environment != "Sandbox":
+        return None
+    return CARD_ANSWER_DELAYS.get(permission.payment_descriptor.strip()[-4:])
 
 
 def card_simulation(permission: ChargePermission, pending_ok: bool) -> str | None:

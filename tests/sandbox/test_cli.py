@@ -24,10 +24,15 @@ def test_keys_file_and_options_build_the_config(tmp_path: Path, private_key):
     keys = tmp_path / "keys.json"
     keys.write_text(json.dumps({KEY_ID: public_pem(private_key)}))
     config = build_config(
-        admin=True, quotas="live", ipn_url="http://127.0.0.1:9/ipn", keys_file=keys
+        admin=True,
+        quotas="live",
+        ipn_url="http://127.0.0.1:9/ipn",
+        keys_file=keys,
+        accept_hosts=["localhost:8123"],
     )
     assert (config.admin, config.quotas, config.ipn_url) == (True, "live", "http://127.0.0.1:9/ipn")
     assert list(config.public_keys) == [KEY_ID]
+    assert config.accept_hosts == ("localhost:8123",)
 
 
 def test_bad_keys_file_and_bad_quotas_fail_with_one_line(tmp_path: Path):

@@ -244,3 +244,33 @@ def test_malformed_authorization_header_is_an_invalid_header_value(sandbox: Runn
     )
     assert missing.status_code == 400
     assert "SignedHeaders, Signature" in missing.json()["message"]
+
+
+def test_an_sdk_that_signs_the_host_and_port_it_reaches_is_accepted(sandbox: Running):
+    permission = sandbox.admin.checkout()
+    sandbox.api.host = sandbox.base_url.removeprefix("http://")  # 127.0.0.1:<port>
+    assert sandbox.api.get(f"chargePermissions/{permission}").status_code == 200
+
+
+def test_the_reached_host_is_still_verified_exactly(sandbox: Running, other_key):
+    permission = sandbox.admin.checkout()
+    reached_at = sandbox.base_url.removeprefix("http://")
+    forged = sandbox.client(Signer(KEY_ID, other_key))
+    forged.host = reached_at
+    refused = forged.get(f"chargePermissions/{permission}")
+    assert refused.status_code == 401
+    assert refused.json()["reasonCode"] == "InvalidRequestSignature"
+    port = reached_at.rpartition(":")[2]
+    sandbox.api.host = f"127.0.0.1:{int(port) + 1}"  # signed, but not where it was sent
+    wrong_port = sandbox.api.get(f"chargePermissions/{permission}")
+    assert wrong_port.status_code == 401
+    assert reached_at in wrong_port.json()["message"]
+
+
+def test_accept_host_adds_a_name_and_nothing_else(start_sandbox):
+    running = start_sandbox(accept_hosts=("pay.sandbox.local",))
+    permission = running.admin.checkout()
+    running.api.host = "pay.sandbox.local"
+    assert running.api.get(f"chargePermissions/{permission}").status_code == 200
+    running.api.host = "other.sandbox.local"
+    assert running.api.get(f"chargePermissions/{permission}").status_code == 401

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sandbox.amazon import Signer
-from tests.sandbox.conftest import LEGACY_KEY_ID, Running
+from tests.sandbox.conftest import LEGACY_KEY_ID, REPO, Running
 
 
 def _status(response) -> tuple[str, str | None]:
@@ -176,3 +176,35 @@ def test_ordinary_card_authorizes_at_once_even_when_pending_is_allowed(sandbox: 
         permission, "10.00", sandbox.key(), canHandlePendingAuthorization=True
     )
     assert _status(created) == ("Authorized", None)
+
+
+def test_the_late_card_answers_only_after_the_fifteen_minute_wait(sandbox: Running):
+    permission = sandbox.admin.checkout(paymentDescriptor="Visa ****0720")
+    created = sandbox.api.create_charge(
+        permission, "10.00", sandbox.key(), canHandlePendingAuthorization=True
+    )
+    charge = f"charges/{created.json()['chargeId']}"
+    sandbox.admin.advance(minutes=15, seconds=30)
+    assert _status(sandbox.api.get(charge)) == ("AuthorizationInitiated", None)
+    sandbox.admin.advance(minutes=5)
+    assert _status(sandbox.api.get(charge)) == ("Authorized", None)
+
+
+def test_the_late_card_without_pending_support_declines_at_once(sandbox: Running):
+    permission = sandbox.admin.checkout(paymentDescriptor="Visa ****0720")
+    response = sandbox.api.create_charge(permission, "10.00", sandbox.key())
+    assert (response.status_code, response.json()["reasonCode"]) == (422, "TransactionTimedOut")
+
+
+def test_every_test_card_is_in_the_checkout_help_and_the_readme():
+    from typer.testing import CliRunner
+
+    from cli.sandbox import app
+    from sandbox.simulation import CARD_SIMULATIONS, TEST_CARDS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    help_text = " ".join(CliRunner().invoke(app, ["checkout", "--help"]).output.split())
+    assert {card[-4:] for card in TEST_CARDS} == set(CARD_SIMULATIONS)
+    for card in TEST_CARDS:
+        assert card in readme
+        assert card[-4:] in help_text
