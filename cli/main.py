@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import alerts, amazon, db, demo, ipn, orders, sandbox, settlement
+from cli import alerts, amazon, db, demo, ipn, open_items, orders, sandbox, settlement
 
 app = typer.Typer(
     help="Amazon Payments module of the webshop ERP.",
@@ -19,6 +19,7 @@ app.add_typer(ipn.app, name="ipn")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(alerts.app, name="alerts")
 app.command("demo")(demo.demo)
+app.command("open-items")(open_items.open_items)
 
 
 @app.command("serve")

@@ -22,6 +22,7 @@ from domain.payment_status import PaymentState, Status, Transition
 if TYPE_CHECKING:
     from adapters.erp.cases import CaseRepository
     from adapters.erp.settlements import SettlementCursors, SettlementRepository
+    from domain.open_items import Candidate
 
 
 def make_engine(url: str) -> Engine:
@@ -100,6 +101,12 @@ class UnitOfWork:
     def work(self, now: datetime, timeout: timedelta, limit: int) -> WorkQueue:
         """What the sweeper has to do now (see `adapters.erp.work_queue`)."""
         return find_work(self.session, now, timeout, limit)
+
+    def open_item_candidates(self, now: datetime, limit: int) -> list[Candidate]:
+        """Documents that may be open items (see `adapters.erp.open_items`)."""
+        from adapters.erp.open_items import candidates
+
+        return candidates(self.session, now, limit)
 
 
 # Values per IN (...) query: below SQLite's 32766 and PostgreSQL's 65535 bound parameters.
