@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 
-from sandbox.config import SandboxConfig, load_keys_file
+from sandbox.config import Quotas, SandboxConfig, load_keys_file
 from sandbox.server import serve as serve_sandbox
 
 app = typer.Typer(help="The local Amazon Pay v2 sandbox server.", no_args_is_help=True)
-QUOTA_MODES = ("live", "sandbox", "off")
+QUOTA_MODES: dict[str, Quotas] = {mode: mode for mode in get_args(Quotas)}
 
 
 @app.callback()
@@ -30,7 +30,7 @@ def build_config(
     return SandboxConfig(
         public_keys=keys,
         admin=admin,
-        quotas=quotas,  # type: ignore[arg-type]
+        quotas=QUOTA_MODES[quotas],
         ipn_url=ipn_url,
     )
 
