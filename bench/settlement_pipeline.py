@@ -31,12 +31,12 @@ from sqlalchemy import Engine, insert, select  # noqa: E402
 
 from adapters.erp.migrate import upgrade  # noqa: E402
 from adapters.erp.schema import DocumentRow, ItemRow  # noqa: E402
-from adapters.erp.settlements import PostResult, ReportSource  # noqa: E402
 from adapters.erp.store import UnitOfWork, make_engine  # noqa: E402
 from adapters.quality.engine import validation_engine  # noqa: E402
 from adapters.quality.runner import check_report  # noqa: E402
 from bench.settlement_parse import bare_pass, parse_file  # noqa: E402
 from domain.settlement.posting import Accounts  # noqa: E402
+from domain.settlement.states import PostResult, ReportSource  # noqa: E402
 from sandbox.settlement_xml import write_settlement_xml  # noqa: E402
 from services.settlements import post_with  # noqa: E402
 

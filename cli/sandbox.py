@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 
-from sandbox.config import SandboxConfig, load_keys_file
+from sandbox.config import Quotas, SandboxConfig, load_keys_file
 from sandbox.persistence import StateFileError
 from sandbox.server import serve as serve_sandbox
 from sandbox.simulation import TEST_CARDS
 
 app = typer.Typer(help="The local Amazon Pay v2 sandbox server.", no_args_is_help=True)
-QUOTA_MODES = ("live", "sandbox", "off")
+QUOTA_MODES: dict[str, Quotas] = {mode: mode for mode in get_args(Quotas)}
 
 
 @app.callback()
@@ -37,7 +37,7 @@ def build_config(
     return SandboxConfig(
         public_keys=keys,
         admin=admin,
-        quotas=quotas,  # type: ignore[arg-type]
+        quotas=QUOTA_MODES[quotas],
         ipn_url=ipn_url,
         accept_hosts=tuple(accept_hosts or ()),
         state_file=state_file,

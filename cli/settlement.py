@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from adapters.quality.result import CheckResult
 from adapters.reports import importer
-from adapters.reports.inbox import digest, read_report_file
+from adapters.reports.inbox import read_report_file
 from cli.context import fail
 from domain.money import Money
-from domain.settlement.model import ParsedReport, ReportError
+from domain.settlement.model import ReportError
 from domain.settlement.states import PostOutcome, SourceKind
 from services import settlements
 from services.resources import Resources
-from services.settlements import ReportSource
 
 app = typer.Typer(help="Amazon settlement reports: check, import, review.", no_args_is_help=True)
 REJECTED_EXIT = 3
@@ -37,22 +34,24 @@ MAX_BYTES_OPTION = typer.Option(
 )
 
 
-def _read(file: Path, max_bytes: int) -> tuple[bytes, ParsedReport]:
+def _read(file: Path, max_bytes: int) -> bytes:
     try:
-        data = read_report_file(file, max_bytes)
-        return data, settlements.parse(data, max_bytes)
+        return read_report_file(file, max_bytes)
     except OSError as problem:
         fail(f"{file}: cannot read: {problem.strerror or problem}", UNREADABLE_EXIT)
     except ReportError as problem:
         fail(f"{file}: {problem}", UNREADABLE_EXIT)
 
 
-def _show(summary: dict[str, Any], result: CheckResult, as_json: bool) -> None:
+def _show(file: Path, imported: settlements.Imported, as_json: bool) -> None:
+    if imported.check is None:
+        fail(f"{file}: {imported.summary['reason']}", UNREADABLE_EXIT)
+    summary = imported.summary
     typer.echo(
         f"settlement {summary['settlement_id']} ({summary['format']}): {summary['rows']} rows, "
         f"sum {summary['sum_amount']} {summary['currency']}, total {summary['total_amount']}"
     )
-    typer.echo(result.message())
+    typer.echo(imported.check.message())
     if "status" in summary:
         typer.echo(
             f"{summary['status']}: {summary['payments_created']} payment(s) created, "
@@ -67,10 +66,9 @@ def parse_command(
     file: Path, as_json: bool = JSON_OPTION, max_bytes: int = MAX_BYTES_OPTION
 ) -> None:
     """Parse and check a settlement file; nothing is posted."""
-    _data, report = _read(file, max_bytes)
-    result = settlements.check(report)
-    _show(importer.outcome(report, result), result, as_json)
-    if not result.valid:
+    imported = settlements.read_report(_read(file, max_bytes), max_bytes)
+    _show(file, imported, as_json)
+    if imported.check is not None and not imported.check.valid:
         raise typer.Exit(REJECTED_EXIT)
 
 
@@ -79,16 +77,15 @@ def import_command(
     file: Path, as_json: bool = JSON_OPTION, max_bytes: int = MAX_BYTES_OPTION
 ) -> None:
     """Parse, check and post a settlement file: at most once per settlement id."""
-    data, report = _read(file, max_bytes)
-    result = settlements.check(report)
-    source = ReportSource.of(SourceKind.FILE, file.name, digest(data))
+    data = _read(file, max_bytes)
     res = Resources.from_environment()  # the client is never built: posting needs no Amazon
     try:
-        posted = settlements.post(res, report, result, source)
+        source = SourceKind.FILE.source(file.name)
+        imported = settlements.import_report(res, data, source, max_bytes=max_bytes)
     finally:
         res.close()
-    _show(importer.outcome(report, result, posted), result, as_json)
-    if posted.status is PostOutcome.REJECTED:
+    _show(file, imported, as_json)
+    if imported.status is PostOutcome.REJECTED:
         raise typer.Exit(REJECTED_EXIT)
 
 

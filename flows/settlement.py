@@ -16,7 +16,6 @@ from prefect import flow, get_run_logger
 
 from adapters.amazon_pay import AmazonPayError
 from adapters.reports import amazon_api
-from adapters.reports.importer import outcome
 from adapters.reports.run_summary import RunSummary
 from domain.settlement.model import ReportError
 from domain.settlement.states import PostOutcome, SourceKind
@@ -24,7 +23,6 @@ from services import settlements
 from services.resources import Resources, resources
 from tasks import settlement as steps
 
-LARGE_REPORT_BYTES = 5 * 1024 * 1024  # above this a report gets a progress artifact
 OFF = "import_settlements is off (AMAZON_PAYMENTS_IMPORT_SETTLEMENTS): nothing was imported"
 
 
@@ -110,27 +108,9 @@ def from_inbox(run: RunSummary, res: Resources) -> None:
 
 def import_one(run: RunSummary, res: Resources, data: bytes, source: str) -> PostOutcome:
     """Parse, check and post one report; returns what that did (UNREADABLE if unparsable)."""
-    progress = None
-    if len(data) > LARGE_REPORT_BYTES:
-        progress = steps.start_progress(f"{source}: {len(data) / 1e6:.0f} MB")
-    try:
-        report = steps.parse_report(data)
-    except ReportError as problem:
-        run.unreadable(source, str(problem))
-        return PostOutcome.UNREADABLE
-    if progress:
-        steps.set_progress(progress, 40.0)
-    result = steps.check_report(report)
-    if progress:
-        steps.set_progress(progress, 70.0)
-    posted = steps.post_report(res, report, result, settlements.source_of(source, data))
-    if progress:
-        steps.set_progress(progress, 100.0)
-    summary = outcome(report, result, posted)
-    steps.publish_report_artifacts(summary, result, posted)
-    mismatches = {"mismatches": posted.mismatches, "mismatch_count": posted.mismatch_count}
-    run.add(source, {**summary, **mismatches})
-    return posted.status
+    imported = steps.import_report(res, data, source)
+    run.add(source, imported.summary, imported.posted)
+    return imported.status
 
 
 def finish(run: RunSummary, note: str | None = None) -> dict[str, Any]:

@@ -2,75 +2,154 @@
 way through parse, check and post (at most once per settlement id).
 
 Reports come from the Amazon Pay Reports API (listed from the last complete listing, downloaded
-one at a time) and from the inbox folder (moved to `done/` or `rejected/` once imported). Parse,
-check and post stay three functions: the flow runs each as a task (a large report shows its
-progress between them), the command line calls them in turn. No Prefect here.
+one at a time) and from the inbox folder (moved to `done/` or `rejected/` once imported).
+`import_report` takes one report's bytes down the layers: the domain parses them, the quality
+suite checks the frame, and one unit of work posts it: the store is read (the report's row, the
+documents its rows can match), the domain plans the payments, the store writes them. An
+unreadable report is an outcome, not an exception. No Prefect here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from adapters.amazon_pay import AmazonPayClient
-from adapters.erp.settlements import ConcurrentImport
-from adapters.erp.settlements import PostResult as PostResult  # the outcomes, for tasks/flows
-from adapters.erp.settlements import ReportSource as ReportSource
+from adapters.erp.settlements import ConcurrentImport, SettlementRepository
 from adapters.erp.store import UnitOfWork
 from adapters.quality.result import CheckResult
 from adapters.reports import amazon_api, importer, inbox
 from adapters.reports.amazon_api import ListedReport
 from adapters.settings import AmazonPaySettings
-from domain.settlement.model import ParsedReport
-from domain.settlement.posting import Accounts
-from domain.settlement.states import PostOutcome
+from domain.settlement.model import ParsedReport, ReportError
+from domain.settlement.parse import parse_report
+from domain.settlement.posting import Accounts, plan_posting, posted_result, review_records
+from domain.settlement.states import PostOutcome, PostResult, ReportSource, ReportStatus
 from services.resources import Resources
 
 POST_ATTEMPTS = 3  # a concurrent import of the same report makes the first attempt give way
+Progress = Callable[[float], None]  # told the share done (0 to 100) after each step
 
 
-def parse(data: bytes, max_bytes: int = importer.MAX_REPORT_BYTES) -> ParsedReport:
-    """A report's bytes as the canonical frame; unreadable or unsafe bytes raise ReportError."""
-    return importer.parse(data, max_bytes)
+@dataclass(frozen=True)
+class Imported:
+    """One report's way through parse, check and post, as the run summary and the CLI show it.
+
+    `summary` is the JSON outcome (`adapters.reports.importer.outcome`); an unreadable report
+    has neither check nor post, and its summary says why.
+    """
+
+    summary: dict[str, Any]
+    check: CheckResult | None = None
+    posted: PostResult | None = None
+
+    @property
+    def status(self) -> PostOutcome:
+        """What importing did: the post's outcome, or UNREADABLE when the bytes did not parse."""
+        return PostOutcome.UNREADABLE if self.posted is None else self.posted.status
 
 
-def check(report: ParsedReport) -> CheckResult:
-    """The data-quality verdict on a parsed report (nothing is posted without it)."""
-    return importer.check(report)
+def unreadable(problem: ReportError) -> Imported:
+    """The outcome of bytes that do not parse: the reason, nothing else."""
+    return Imported({"status": PostOutcome.UNREADABLE.value, "reason": str(problem)})
 
 
-def source_of(name: str, data: bytes) -> ReportSource:
-    """The source a report came from, with its content digest (tells a changed file apart)."""
-    return ReportSource(name, inbox.digest(data))
+def read_report(data: bytes, max_bytes: int = importer.MAX_REPORT_BYTES) -> Imported:
+    """Parse and check a report's bytes; nothing is posted."""
+    from adapters.quality.runner import check_report  # Great Expectations loads on first use
+
+    try:
+        report = parse_report(data, max_bytes=max_bytes)
+    except ReportError as problem:
+        return unreadable(problem)
+    check = check_report(report)
+    return Imported(importer.outcome(report, check), check)
 
 
-def post(
-    res: Resources, report: ParsedReport, result: CheckResult, source: ReportSource
-) -> PostResult:
-    """Post a checked report once, to the configured accounts (or store it rejected)."""
-    return post_with(res.uow, importer.accounts_of(res.settings), report, result, source)
+def import_report(
+    res: Resources,
+    data: bytes,
+    source: str,
+    progress: Progress | None = None,
+    max_bytes: int = importer.MAX_REPORT_BYTES,
+) -> Imported:
+    """Parse, check and post one report's bytes: at most once per settlement id.
+
+    Args:
+        source: where the bytes came from (`inbox:<file>`), stored with their digest.
+        progress: told how far the import is, for a long report.
+    """
+    from adapters.quality.runner import check_report  # Great Expectations loads on first use
+
+    told = progress or (lambda _share: None)
+    origin = ReportSource.of_bytes(source, data)
+    try:
+        report = parse_report(data, max_bytes=max_bytes)
+    except ReportError as problem:
+        return unreadable(problem)
+    told(40.0)
+    check = check_report(report)
+    summary = importer.outcome(report, check)
+    told(70.0)
+    posted = post_with(res.uow, importer.accounts_of(res.settings), report, check, origin)
+    told(100.0)
+    return Imported({**summary, **posted.outcome()}, check, posted)
 
 
 def post_with(
     uow: Callable[[], UnitOfWork],
     accounts: Accounts,
     report: ParsedReport,
-    result: CheckResult,
+    check: CheckResult,
     source: ReportSource,
 ) -> PostResult:
-    """Post in one transaction; a concurrent first import is met by looking again."""
+    """Post a checked report in one transaction; a concurrent first import is met by looking
+    again (the retry finds it posted)."""
     for attempt in range(POST_ATTEMPTS):
         try:
             with uow() as work:
-                posted = work.settlements.post(report, result, accounts, source)
+                posted = post(work.settlements, accounts, report, check, source)
                 work.commit()
                 return posted
         except ConcurrentImport:
             if attempt == POST_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def post(
+    reports: SettlementRepository,
+    accounts: Accounts,
+    report: ParsedReport,
+    check: CheckResult,
+    source: ReportSource,
+) -> PostResult:
+    """The store is read, the domain decides, the store writes: all in the caller's transaction.
+
+    A report posted before answers ALREADY_POSTED and adds nothing; one that failed its check
+    is stored REJECTED with the check's result and posts nothing.
+    """
+    settlement_id = report.header.settlement_id
+    stored = reports.lock(settlement_id)
+    if stored is not None and stored.status is ReportStatus.POSTED:
+        same = None if source.sha256 is None else stored.sha256 == source.sha256
+        return PostResult(
+            settlement_id, PostOutcome.ALREADY_POSTED, attempts=stored.attempts, same_content=same
+        )
+    attempts = reports.record_attempt(report.header, source, check)
+    if not check.valid:
+        reports.reject()
+        return PostResult(settlement_id, PostOutcome.REJECTED, attempts=attempts)
+    reports.ensure_accounts(accounts)
+    view = reports.documents_for(report.frame)
+    plan = plan_posting(report.frame, view, accounts)
+    posted = posted_result(settlement_id, plan, attempts)
+    reviews = review_records(plan.review)
+    reports.book(plan, reviews)
+    return posted
 
 
 def review(res: Resources, settlement_id: str, limit: int | None = None) -> list[dict[str, Any]]:

@@ -1,17 +1,17 @@
 """Thin Prefect tasks of settlement reconciliation: each wraps one step of
 `services.settlements` and adds Prefect's concerns (names, retries, artifacts, progress).
 
-Retries sit on the I/O tasks only (the Amazon Pay API, the store); parse and check are
-deterministic and never retried, and reading local files is not either. Bytes, frames and
-resources travel with `cache_policy=NONE`: hashing a report for a cache key costs more than
-the step itself (prefect-gx-notes.md §2), and posting is idempotent by its own design.
+Retries sit on the I/O tasks only (the Amazon Pay API, the store); reading local files is not
+retried. Bytes and resources travel with `cache_policy=NONE`: hashing a report for a cache key
+costs more than the step itself (prefect-gx-notes.md §2), and posting is idempotent by its own
+design.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 from uuid import UUID
 
 from prefect import task
@@ -23,17 +23,15 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NONE
 
-from adapters.quality.result import CheckResult
 from adapters.reports.amazon_api import ListedReport
-from domain.money import Money
-from domain.settlement.model import ParsedReport
 from domain.settlement.states import PostOutcome
 from services import settlements
 from services.resources import Resources
-from services.settlements import PostResult, ReportSource
+from services.settlements import Imported, Progress
 
 API_DELAYS: list[float] = [10, 60, 300]  # Amazon outages and throttling, beyond the client's own
 STORE_DELAYS: list[float] = [2, 10]  # a database restart or a lock timeout
+LARGE_REPORT_BYTES = 5 * 1024 * 1024  # above this a report gets a progress artifact
 
 
 @task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
@@ -80,73 +78,53 @@ def move_inbox_file(path: Path, status: PostOutcome) -> str:
     return str(settlements.file_away(path, status))
 
 
-@task(cache_policy=NONE)
-def parse_report(data: bytes) -> ParsedReport:
-    return settlements.parse(data)
-
-
-@task(cache_policy=NONE)
-def check_report(report: ParsedReport) -> CheckResult:
-    return settlements.check(report)
-
-
 @task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
-def post_report(
-    res: Resources, report: ParsedReport, result: CheckResult, source: ReportSource
-) -> PostResult:
-    """Post once, atomically; a retry after a lost commit answers already_posted."""
-    return settlements.post(res, report, result, source)
+def import_report(res: Resources, data: bytes, source: str) -> Imported:
+    """Parse, check and post one report; a failed check and the rows to review become table
+    artifacts, and a large report shows its progress.
 
-
-@task(cache_policy=NONE)
-def publish_report_artifacts(
-    summary: dict[str, Any], result: CheckResult, posted: PostResult | None
-) -> None:
-    """Failed expectations and the review rows of one report, as table artifacts."""
-    key = f"settlement-{artifact_slug(summary['settlement_id'])}"
-    if not result.valid:
+    A retry parses and checks again (both deterministic) and posts nothing twice.
+    """
+    progress = _progress_of(source, len(data)) if len(data) > LARGE_REPORT_BYTES else None
+    imported = settlements.import_report(res, data, source, progress)
+    check, posted = imported.check, imported.posted
+    settlement = imported.summary.get("settlement_id", "")
+    key = f"settlement-{artifact_slug(settlement)}"
+    if check is not None and not check.valid:
         create_table_artifact(
             key=f"{key}-failed-expectations",
-            table=result.to_table(),
-            description=f"Settlement {summary['settlement_id']} rejected: {result.message()}",
+            table=check.to_table(),
+            description=f"Settlement {settlement} rejected: {check.message()}",
         )
     if posted is not None and posted.unmatched_rows:
         create_table_artifact(
             key=f"{key}-review",
-            table=[_review_line(row) for row in posted.review_sample],
+            table=posted.review_lines(),
             description=(
-                f"Settlement {summary['settlement_id']}: {posted.unmatched_rows} row(s) to "
-                f"review (first {len(posted.review_sample)} shown; all in settlement_review)"
+                f"Settlement {settlement}: {posted.unmatched_rows} row(s) to review "
+                f"(first {len(posted.review_sample)} shown; all in settlement_review)"
             ),
         )
+    return imported
 
 
-def _review_line(row: dict[str, Any]) -> dict[str, Any]:
-    keep = ("source_line", "transaction_kind", "merchant_order_id", "transaction_id")
-    return {
-        **{name: row.get(name) for name in keep},
-        "amount": str(Money.from_minor(int(row["amount_minor"]), str(row["currency"]))),
-        "reason": row.get("reason"),
-    }
+def _progress_of(source: str, size: int) -> Progress:
+    """A progress artifact for a large report, and the function that moves it on."""
+    made = create_progress_artifact(
+        progress=0.0, key="settlement-progress", description=f"{source}: {size / 1e6:.0f} MB"
+    )
+    artifact_id = cast(UUID, made)  # the sync call returns the id (a coroutine only in async code)
+
+    def move_on(share: float) -> None:
+        update_progress_artifact(artifact_id=artifact_id, progress=share)
+
+    return move_on
 
 
 def artifact_slug(text: str) -> str:
     """Artifact keys allow lowercase letters, digits and dashes only."""
     slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in text.lower())
     return "-".join(part for part in slug.split("-") if part) or "report"
-
-
-@task(cache_policy=NONE)
-def start_progress(description: str) -> UUID:
-    made = create_progress_artifact(
-        progress=0.0, key="settlement-progress", description=description
-    )
-    return cast(UUID, made)  # the sync call returns the id (a coroutine only in async code)
-
-
-@task(cache_policy=NONE)
-def set_progress(artifact_id: UUID, progress: float) -> None:
-    update_progress_artifact(artifact_id=artifact_id, progress=progress)
 
 
 @task(cache_policy=NONE)

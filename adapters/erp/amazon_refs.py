@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from adapters.erp.schema import AmazonRefRow, DocumentRow, StatusEventRow
@@ -70,7 +71,7 @@ class AmazonRefs:
             .where((AmazonRefRow.state.is_(None)) | (AmazonRefRow.state != state))
             .values(**values)
         )
-        return moved.rowcount == 1  # type: ignore[attr-defined]
+        return cast(CursorResult[Any], moved).rowcount == 1  # an UPDATE's result counts rows
 
     def refs(self, document_id: int, kind: str) -> list[Ref]:
         """The document's references of one kind, oldest first."""

@@ -9,10 +9,14 @@ paths store the same rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
+
+if TYPE_CHECKING:
+    from psycopg import Connection
 
 
 def bulk_insert(session: Session, table: Table, records: Sequence[dict[str, Any]]) -> None:
@@ -26,10 +30,11 @@ def bulk_insert(session: Session, table: Table, records: Sequence[dict[str, Any]
 
     rows = [_with_defaults(table, record) for record in records]
     columns = list(rows[0])
-    connection = session.connection().connection.dbapi_connection
+    # The PostgreSQL dialect here is psycopg 3 (the URL's `+psycopg`): its connection copies.
+    connection = cast("Connection[Any]", session.connection().connection.driver_connection)
     names = ", ".join(f'"{name}"' for name in columns)
     statement = f'COPY "{table.name}" ({names}) FROM STDIN'
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([_copyable(row[name], Json) for name in columns])
 
@@ -46,8 +51,10 @@ def _with_defaults(table: Table, record: dict[str, Any]) -> dict[str, Any]:
         if column.name in full or column.primary_key or column.default is None:
             continue
         default = column.default
-        if default.is_callable:
-            full[column.name] = default.arg(None)  # type: ignore[attr-defined]
-        elif default.is_scalar:
-            full[column.name] = default.arg  # type: ignore[attr-defined]
+        if isinstance(default, CallableColumnDefault):
+            # The schema's callable defaults take no arguments (utcnow); SQLAlchemy wraps them
+            # to accept an execution context, which COPY has not: the wrapper ignores it.
+            full[column.name] = default.arg(None)  # type: ignore[arg-type]
+        elif isinstance(default, ScalarElementColumnDefault):
+            full[column.name] = default.arg
     return full

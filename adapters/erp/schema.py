@@ -8,6 +8,7 @@ idempotency keys carry unique constraints: the database itself refuses a second 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -24,6 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# A JSON column holds one JSON object: Amazon's request and answer, a check result, a row.
+JsonObject = dict[str, Any]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -133,8 +137,8 @@ class AmazonCallRow(Base):
     document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     operation: Mapped[str] = mapped_column(String(48))
     idempotency_key: Mapped[str | None] = mapped_column(String(32), unique=True)
-    request: Mapped[dict | None] = mapped_column(JSON)
-    response: Mapped[dict | None] = mapped_column(JSON)
+    request: Mapped[JsonObject | None] = mapped_column(JSON)
+    response: Mapped[JsonObject | None] = mapped_column(JSON)
     http_status: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -180,7 +184,7 @@ class SettlementReportRow(Base):
     total_minor: Mapped[int | None] = mapped_column(BigInteger)
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
     period_end: Mapped[datetime] = mapped_column(UTCDateTime())
-    validation: Mapped[dict | None] = mapped_column(JSON)
+    validation: Mapped[JsonObject | None] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # 0002: how often an import of this settlement was attempted, and the last file's digest.
@@ -235,7 +239,7 @@ class ReviewItemRow(Base):
     )
     source_line: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
-    row: Mapped[dict] = mapped_column(JSON)
+    row: Mapped[JsonObject] = mapped_column(JSON)
     # 0002: the amount in question and the document it concerns, if one matched.
     amount_minor: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
@@ -260,6 +264,6 @@ class NotificationRow(Base):
     message_id: Mapped[str] = mapped_column(String(100), unique=True)
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str] = mapped_column(String(64), index=True)
-    body: Mapped[dict] = mapped_column(JSON)
+    body: Mapped[JsonObject] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -1,4 +1,4 @@
-"""Settlement reports in the ERP store: post a checked report atomically and at most once.
+"""Settlement reports in the ERP store: what posting a checked report reads and writes.
 
 One database transaction holds the report row (keyed by its settlement id), every payment, every
 review row and the final status: a report is posted whole or not at all. Two imports of one
@@ -11,10 +11,11 @@ against a different report posted at the same moment.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import pandas as pd
 from sqlalchemy import Table, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -30,20 +31,14 @@ from adapters.erp.schema import (
 )
 from adapters.erp.settlement_view import chunks, load_store_view
 from adapters.quality.result import CheckResult
-from domain.settlement.model import ParsedReport, ReportHeader
-from domain.settlement.posting import (
-    Accounts,
-    PostingPlan,
-    plan_posting,
-    review_records,
-)
-from domain.settlement.states import PostOutcome, ReportStatus, SourceKind
+from domain.settlement.model import ReportHeader
+from domain.settlement.posting import Accounts, PostingPlan, StoreView
+from domain.settlement.states import ReportSource, ReportStatus
 
 # Tables for bulk inserts: no ORM bookkeeping per row (COPY on PostgreSQL, see adapters.erp.bulk).
 PAYMENTS = cast(Table, PaymentRow.__table__)
 REVIEWS = cast(Table, ReviewItemRow.__table__)
 INSERT_BATCH = 20_000  # rows per executemany: bounded memory for 100,000-order reports
-SAMPLE = 100  # review rows and mismatches carried in a PostResult (all reviews are stored)
 ACCOUNT_NAMES = {
     "income": "Amazon Pay income",
     "expenses": "Amazon Pay refunds and chargebacks",
@@ -53,32 +48,12 @@ ACCOUNT_NAMES = {
 
 
 @dataclass(frozen=True)
-class ReportSource:
-    """Where a report came from (`inbox:<file>`, `amazon-pay:<report id>`) and its digest."""
+class StoredReport:
+    """What the store holds of a report already: its status, attempts and content digest."""
 
-    name: str
-    sha256: str | None = None
-
-    @classmethod
-    def of(cls, kind: SourceKind, reference: str, sha256: str | None = None) -> ReportSource:
-        """The source `<kind>:<reference>`, e.g. the inbox file `inbox:report.xml`."""
-        return cls(kind.source(reference), sha256)
-
-
-@dataclass(frozen=True)
-class PostResult:
-    """What posting a report did; the samples hold the first review rows and mismatches."""
-
-    settlement_id: str
-    status: PostOutcome
-    payments_created: int = 0
-    unmatched_rows: int = 0
-    booked_rows: int = 0
-    attempts: int = 0
-    mismatches: list[dict[str, object]] = field(default_factory=list)  # the first SAMPLE
-    mismatch_count: int = 0
-    review_sample: list[dict[str, Any]] = field(default_factory=list)
-    same_content: bool | None = None  # already posted: was it the same file?
+    status: ReportStatus
+    attempts: int
+    sha256: str | None
 
 
 class ConcurrentImport(RuntimeError):
@@ -91,64 +66,92 @@ def begin_write(session: Session) -> None:
         session.execute(text("BEGIN IMMEDIATE"))
 
 
-def _post(
-    repo: SettlementRepository,
-    report: ParsedReport,
-    check: CheckResult,
-    accounts: Accounts,
-    source: ReportSource,
-) -> PostResult:
-    header = report.header
-    row = repo.lock_report(header.settlement_id)
-    if row is not None and row.status == ReportStatus.POSTED:
-        same = None if source.sha256 is None else row.content_sha256 == source.sha256
-        return PostResult(
-            header.settlement_id,
-            PostOutcome.ALREADY_POSTED,
-            attempts=row.attempts,
-            same_content=same,
-        )
-    row = repo.record_attempt(row, header, source, check)
-    if not check.valid:
-        row.status = ReportStatus.REJECTED
-        return PostResult(header.settlement_id, PostOutcome.REJECTED, attempts=row.attempts)
-    repo.ensure_accounts(accounts)
-    view, ids = load_store_view(repo.session, report.frame)
-    plan = plan_posting(report.frame, view, accounts)
-    created = repo.add_payments(row.id, plan, ids)
-    repo.add_review(row.id, plan)
-    row.status = ReportStatus.POSTED
-    row.posted_at = datetime.now(UTC)
-    return PostResult(
-        header.settlement_id,
-        PostOutcome.POSTED,
-        payments_created=created,
-        unmatched_rows=plan.unmatched_rows,
-        booked_rows=plan.booked_rows,
-        attempts=row.attempts,
-        mismatches=plan.mismatches[:SAMPLE],
-        mismatch_count=len(plan.mismatches),
-        review_sample=review_records(plan.review.head(SAMPLE)),
-    )
-
-
 class SettlementRepository:
-    """Settlement reports, payments and the review list on one session."""
+    """Settlement reports, payments and the review list on one session.
+
+    Posting one report takes one repository through `lock`, `record_attempt`, then `reject`,
+    or `documents_for` and `book`: it holds the locked report row and the matched documents'
+    ids between those calls. Commit through the unit of work.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._row: SettlementReportRow | None = None
+        self._ids: dict[str, int] = {}
 
-    def post(
-        self, report: ParsedReport, check: CheckResult, accounts: Accounts, source: ReportSource
-    ) -> PostResult:
-        """Post a checked report in this transaction: payments and review rows, or rejected.
+    def lock(self, settlement_id: str) -> StoredReport | None:
+        """The stored report, locked until the transaction ends (None if not yet stored).
 
-        Must be the transaction's first statement (SQLite takes its write lock here); commit
-        through the unit of work. Raises ConcurrentImport when another import stored the same
-        settlement id first: a new unit of work then finds it posted.
+        Must be the transaction's first statement: SQLite takes its write lock here.
         """
         begin_write(self.session)
-        return _post(self, report, check, accounts, source)
+        query = select(SettlementReportRow).where(
+            SettlementReportRow.settlement_id == settlement_id
+        )
+        row = self.session.scalars(query.with_for_update()).one_or_none()
+        self._row = row
+        if row is None:
+            return None
+        return StoredReport(ReportStatus(row.status), row.attempts, row.content_sha256)
+
+    def record_attempt(self, header: ReportHeader, source: ReportSource, check: CheckResult) -> int:
+        """Store (or update, for a retry) the report row with this attempt's file and check.
+
+        Returns the attempts so far. Raises ConcurrentImport when another import stored the same
+        settlement id first: a new unit of work then finds it posted.
+        """
+        row = self._row
+        if row is None:
+            row = SettlementReportRow(settlement_id=header.settlement_id, attempts=0)
+            self.session.add(row)
+            self._row = row
+        row.report_format = header.report_format
+        row.source = source.name[:500]
+        row.content_sha256 = source.sha256
+        row.currency = header.currency
+        row.total_minor = header.stated_total.to_minor() if header.stated_total else None
+        row.period_start, row.period_end = header.period_start, header.period_end
+        row.validation = check.to_json()
+        row.status = ReportStatus.RECEIVED
+        row.attempts += 1
+        try:
+            self.session.flush()  # a concurrent first import makes this raise IntegrityError
+        except IntegrityError as problem:
+            raise ConcurrentImport(f"settlement {header.settlement_id}: {problem.orig}") from None
+        return row.attempts
+
+    def reject(self) -> None:
+        """Mark the recorded report rejected by its check: nothing of it is posted."""
+        self._recorded().status = ReportStatus.REJECTED
+
+    def documents_for(self, frame: pd.DataFrame) -> StoreView:
+        """The documents the report's rows can match, locked until the transaction ends."""
+        view, self._ids = load_store_view(self.session, frame)
+        return view
+
+    def book(self, plan: PostingPlan, reviews: list[dict[str, object]]) -> None:
+        """Insert the plan's payments and its review rows (as `review_records` gives them) and
+        mark the report posted."""
+        row = self._recorded()
+        self._add_payments(row.id, plan)
+        self._add_review(row.id, reviews)
+        row.status = ReportStatus.POSTED
+        row.posted_at = datetime.now(UTC)
+
+    def ensure_accounts(self, accounts: Accounts) -> None:
+        """Create the configured finance accounts that are missing (others are left alone)."""
+        wanted = {
+            "income": accounts.income,
+            "expenses": accounts.expenses,
+            "fees": accounts.fees,
+            "clearing": accounts.clearing,
+        }
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        for kind, code in wanted.items():
+            if code:
+                values = {"code": code, "name": ACCOUNT_NAMES[kind], "kind": kind}
+                statement = dialect.insert(FinanceAccountRow).values(values)
+                self.session.execute(statement.on_conflict_do_nothing())
 
     def posted_sources(self, sources: list[str]) -> set[str]:
         """Which of these sources already posted a report (a re-listed one is not fetched again)."""
@@ -182,67 +185,23 @@ class SettlementRepository:
             for item in self.session.scalars(query)
         ]
 
-    def lock_report(self, settlement_id: str) -> SettlementReportRow | None:
-        """The report row, locked until the transaction ends (None if not yet stored)."""
-        query = select(SettlementReportRow).where(
-            SettlementReportRow.settlement_id == settlement_id
-        )
-        return self.session.scalars(query.with_for_update()).one_or_none()
+    def _recorded(self) -> SettlementReportRow:
+        if self._row is None:
+            raise RuntimeError("record_attempt first: no report row in this transaction")
+        return self._row
 
-    def record_attempt(
-        self,
-        row: SettlementReportRow | None,
-        header: ReportHeader,
-        source: ReportSource,
-        check: CheckResult,
-    ) -> SettlementReportRow:
-        """Store (or update, for a retry) the report row with this attempt's file and check."""
-        if row is None:
-            row = SettlementReportRow(settlement_id=header.settlement_id, attempts=0)
-            self.session.add(row)
-        row.report_format = header.report_format
-        row.source = source.name[:500]
-        row.content_sha256 = source.sha256
-        row.currency = header.currency
-        row.total_minor = header.stated_total.to_minor() if header.stated_total else None
-        row.period_start, row.period_end = header.period_start, header.period_end
-        row.validation = check.to_json()
-        row.status = ReportStatus.RECEIVED
-        row.attempts += 1
-        try:
-            self.session.flush()  # a concurrent first import makes this raise IntegrityError
-        except IntegrityError as problem:
-            raise ConcurrentImport(f"settlement {header.settlement_id}: {problem.orig}") from None
-        return row
-
-    def ensure_accounts(self, accounts: Accounts) -> None:
-        """Create the configured finance accounts that are missing (others are left alone)."""
-        wanted = {
-            "income": accounts.income,
-            "expenses": accounts.expenses,
-            "fees": accounts.fees,
-            "clearing": accounts.clearing,
-        }
-        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
-        for kind, code in wanted.items():
-            if code:
-                values = {"code": code, "name": ACCOUNT_NAMES[kind], "kind": kind}
-                statement = dialect.insert(FinanceAccountRow).values(values)
-                self.session.execute(statement.on_conflict_do_nothing())
-
-    def add_payments(self, report_id: int, plan: PostingPlan, ids: dict[str, int]) -> int:
-        """Insert the plan's payments in batches (Core executemany); returns how many."""
+    def _add_payments(self, report_id: int, plan: PostingPlan) -> None:
+        """Insert the plan's payments in batches (Core executemany)."""
         for start in range(0, len(plan.payments), INSERT_BATCH):
             part = plan.payments.iloc[start : start + INSERT_BATCH]
             values = part.drop(columns="document_number").astype(object)
             records = values.where(values.notna(), None).to_dict("records")
             for record, number in zip(records, part["document_number"].tolist(), strict=True):
                 record["settlement_report_id"] = report_id
-                record["document_id"] = ids[number] if isinstance(number, str) else None
+                record["document_id"] = self._ids[number] if isinstance(number, str) else None
             bulk_insert(self.session, PAYMENTS, records)
-        return len(plan.payments)
 
-    def add_review(self, report_id: int, plan: PostingPlan) -> None:
+    def _add_review(self, report_id: int, reviews: list[dict[str, object]]) -> None:
         """Insert every unbooked row with its reason."""
         records = [
             {
@@ -254,7 +213,7 @@ class SettlementRepository:
                 "document_number": row["document_number"],
                 "row": row,
             }
-            for row in review_records(plan.review)
+            for row in reviews
         ]
         bulk_insert(self.session, REVIEWS, records)
 

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from adapters.erp.amazon_refs import AmazonRefs
@@ -35,8 +36,8 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _sqlite_pragmas(connection: object, _record: object) -> None:
-    cursor = connection.cursor()  # type: ignore[attr-defined]
+def _sqlite_pragmas(connection: DBAPIConnection, _record: object) -> None:
+    cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()

@@ -1,5 +1,6 @@
 """Amazon's instant payment notifications: SNS signature verification and the ASGI receiver."""
 
+from adapters.erp.notifications import NotificationInbox
 from adapters.ipn.certificates import CertificateStore, check_certificate_url
 from adapters.ipn.errors import (
     BadEnvelope,
@@ -11,7 +12,6 @@ from adapters.ipn.errors import (
     SignatureInvalid,
 )
 from adapters.ipn.handler import Answer, NotificationHandler
-from adapters.ipn.inbox import NotificationInbox
 from adapters.ipn.message import Notification, parse_notification
 from adapters.ipn.receiver import ReceiverOptions, create_app
 from adapters.ipn.sns import Envelope, parse_envelope, string_to_sign, verify_envelope

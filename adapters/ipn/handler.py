@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from adapters.erp.notifications import NotificationInbox
 from adapters.ipn.certificates import CertificateStore, is_sns_https_url
 from adapters.ipn.errors import BadEnvelope, IpnError, Rejected
-from adapters.ipn.inbox import InFlight, NotificationInbox
+from adapters.ipn.in_flight import InFlight
 from adapters.ipn.message import Notification, parse_notification
 from adapters.ipn.sns import (
     NOTIFICATION,

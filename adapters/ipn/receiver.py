@@ -17,10 +17,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
+from adapters.erp.notifications import NotificationInbox
 from adapters.ipn.certificates import CertificateStore
 from adapters.ipn.errors import BodyTooLarge
 from adapters.ipn.handler import Answer, NotificationHandler
-from adapters.ipn.inbox import NotificationInbox
 from adapters.ipn.message import Notification
 
 MAX_BODY_BYTES = 64 * 1024  # Amazon's IPNs are about 2 KB; SNS's own ceiling is 256 KB

@@ -1,21 +1,19 @@
-"""The steps of one settlement file that need no store: parse, check, and the JSON outcome.
+"""What a settlement import needs beside the store: the size limit, the configured accounts,
+and the JSON outcome of parse and check (amounts as decimal strings).
 
-Posting is `services.settlements.post` (a unit of work on the store). The outcome is one
-JSON-ready dict: amounts are decimal strings.
+The import itself is `services.settlements.import_report`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from adapters.erp.settlements import PostResult
 from adapters.quality.result import CheckResult
 from adapters.settings import ModuleSettings
 from domain.money import Money
 from domain.settlement.model import ParsedReport
-from domain.settlement.parse import DEFAULT_MAX_BYTES, parse_report
+from domain.settlement.parse import DEFAULT_MAX_BYTES
 from domain.settlement.posting import Accounts
-from domain.settlement.states import PostOutcome
 
 MAX_REPORT_BYTES = DEFAULT_MAX_BYTES
 
@@ -28,18 +26,6 @@ def accounts_of(settings: ModuleSettings) -> Accounts:
         fees=settings.account_amazon_fees,
         clearing=settings.account_clearing or None,
     )
-
-
-def parse(data: bytes, max_bytes: int = MAX_REPORT_BYTES) -> ParsedReport:
-    """Parse a report's bytes; unreadable, unsafe or oversized input raises ReportError."""
-    return parse_report(data, max_bytes=max_bytes)
-
-
-def check(report: ParsedReport) -> CheckResult:
-    """Run the quality suite on a parsed report (Great Expectations loads on first use)."""
-    from adapters.quality.runner import check_report
-
-    return check_report(report)
 
 
 def report_facts(report: ParsedReport) -> dict[str, Any]:
@@ -57,17 +43,9 @@ def report_facts(report: ParsedReport) -> dict[str, Any]:
     }
 
 
-def outcome(
-    report: ParsedReport, result: CheckResult, posted: PostResult | None = None
-) -> dict[str, Any]:
-    """The JSON outcome of parse + check (+ post)."""
+def outcome(report: ParsedReport, result: CheckResult) -> dict[str, Any]:
+    """The JSON outcome of parse + check; a post adds `PostResult.outcome()`."""
     summary = report_facts(report)
     summary["valid"] = result.valid
     summary["failed_expectations"] = list(result.failed_expectations)
-    if posted is not None:
-        summary["status"] = posted.status.value
-        summary["payments_created"] = posted.payments_created
-        summary["unmatched_rows"] = posted.unmatched_rows
-        if posted.status is PostOutcome.ALREADY_POSTED and posted.same_content is False:
-            summary["note"] = "a different file with this settlement id was posted earlier"
     return summary

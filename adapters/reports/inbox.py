@@ -7,7 +7,6 @@ folder always shows what is still to do. A file being written (`.part`, `.tmp`, 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from domain.settlement.model import ReportError
@@ -50,11 +49,6 @@ def read_report_file(path: Path, max_bytes: int) -> bytes:
             left -= len(piece)
             piece_bytes = _PIECE_BYTES
     raise ReportError(f"{path.name} is larger than the limit of {max_bytes} bytes")
-
-
-def digest(data: bytes) -> str:
-    """SHA-256 of a report's bytes: tells a re-import of the same file from a different one."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def move_processed(path: Path, outcome: str) -> Path:

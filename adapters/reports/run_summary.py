@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.settlement.states import PostOutcome
+from domain.settlement.states import PostOutcome, PostResult
 
 STATUSES = tuple(outcome.value for outcome in PostOutcome)
 MISMATCHES_SHOWN = 10
@@ -21,9 +21,13 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
-    def add(self, source: str, outcome: dict[str, Any]) -> None:
-        """Record one report's outcome (a dict with at least `status`)."""
-        self.reports.append({"source": source, **outcome})
+    def add(self, source: str, outcome: dict[str, Any], posted: PostResult | None = None) -> None:
+        """Record one report's outcome (a dict with at least `status`) and, when it was posted
+        (or rejected, or found posted), the orders booked with another amount than their own."""
+        mismatches = {}
+        if posted is not None:
+            mismatches = {"mismatches": posted.mismatches, "mismatch_count": posted.mismatch_count}
+        self.reports.append({"source": source, **outcome, **mismatches})
 
     def unreadable(self, source: str, reason: str) -> None:
         self.add(source, {"status": PostOutcome.UNREADABLE.value, "reason": reason})

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import io
 import os
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from domain.settlement.csv_report import parse_amazon_pay_csv
 from domain.settlement.model import ParsedReport, ReportError
 from domain.settlement.xml_report import parse_xml_report
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer  # what io.RawIOBase.readinto is given
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 _SNIFF_BYTES = 4096
@@ -106,12 +109,13 @@ class _Limited(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        chunk = self._source.read(min(len(buffer), self._left + 1))
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
+        chunk = self._source.read(min(len(view), self._left + 1))
         if len(chunk) > self._left:
             raise ReportError(f"the report is larger than the limit of {self._limit} (max_bytes)")
         self._left -= len(chunk)
-        buffer[: len(chunk)] = chunk
+        view[: len(chunk)] = chunk
         return len(chunk)
 
 
@@ -125,12 +129,13 @@ class _Prefixed(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        view = memoryview(buffer).cast("B")
         if self._head:
-            count = min(len(buffer), len(self._head))
-            buffer[:count] = self._head[:count]
+            count = min(len(view), len(self._head))
+            view[:count] = self._head[:count]
             self._head = self._head[count:]
             return count
-        chunk = self._rest.read(len(buffer))
-        buffer[: len(chunk)] = chunk
+        chunk = self._rest.read(len(view))
+        view[: len(chunk)] = chunk
         return len(chunk)

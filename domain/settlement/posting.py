@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from domain.settlement.states import PostOutcome, PostResult
+
 DOCUMENT_KINDS = frozenset({"order", "refund", "chargeback", "guarantee_claim"})
 CLEARING_KINDS = frozenset({"transfer", "reserve", "other"})
 # Fees and commissions, whatever the transaction: XML item fees (Commission, FBA fees,
@@ -33,6 +35,7 @@ PAYMENT_KEY = ["document_number", "account", "transaction_kind", "transaction_id
 # The frame columns a payment needs (a copy of the whole frame would double the memory).
 BOOKED_COLUMNS = ["transaction_kind", "transaction_id", "amazon_order_id", "amount_minor"]
 BOOKED_COLUMNS += ["currency", "source_line"]
+SAMPLE = 100  # review rows and mismatches carried in a PostResult (all reviews are stored)
 
 
 @dataclass(frozen=True)
@@ -246,3 +249,18 @@ def review_records(review: pd.DataFrame) -> list[dict[str, object]]:
     data = data.where(review.notna(), None)
     records: list[dict[str, object]] = data.to_dict("records")  # pandas is untyped here
     return records
+
+
+def posted_result(settlement_id: str, plan: PostingPlan, attempts: int) -> PostResult:
+    """What posting this plan does: its counts, and samples of its mismatches and reviews."""
+    return PostResult(
+        settlement_id,
+        PostOutcome.POSTED,
+        payments_created=len(plan.payments),
+        unmatched_rows=plan.unmatched_rows,
+        booked_rows=plan.booked_rows,
+        attempts=attempts,
+        mismatches=plan.mismatches[:SAMPLE],
+        mismatch_count=len(plan.mismatches),
+        review_sample=review_records(plan.review.head(SAMPLE)),
+    )

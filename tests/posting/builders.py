@@ -9,13 +9,13 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from adapters.erp.schema import DocumentRow, FinanceAccountRow, PaymentRow
-from adapters.erp.settlements import PostResult, ReportSource
 from adapters.erp.store import UnitOfWork
 from adapters.quality.result import CheckResult, ExpectationOutcome
 from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
 from domain.settlement.model import FRAME_COLUMNS, ParsedReport, ReportHeader
 from domain.settlement.posting import Accounts
+from domain.settlement.states import PostResult, ReportSource
 from services import settlements
 
 ACCOUNTS = Accounts(income="8400", expenses="4900", fees="4970")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from multiprocessing.synchronize import Barrier
 
-from adapters.erp.settlements import ReportSource
 from adapters.erp.store import make_engine
+from domain.settlement.states import ReportSource
 from tests.posting.builders import ACCOUNTS, post_report, verdict
 
 

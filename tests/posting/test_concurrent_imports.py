@@ -14,8 +14,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from sqlalchemy import func, select
 
 from adapters.erp.schema import PaymentRow, ReviewItemRow, SettlementReportRow
-from adapters.erp.settlements import ReportSource
 from adapters.erp.store import UnitOfWork
+from domain.settlement.states import ReportSource
 from tests.posting.builders import (
     ACCOUNTS,
     document,

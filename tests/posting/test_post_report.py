@@ -11,10 +11,9 @@ from adapters.erp.schema import (
     ReviewItemRow,
     SettlementReportRow,
 )
-from adapters.erp.settlements import ReportSource
 from adapters.erp.store import UnitOfWork
 from domain.documents import DocumentType
-from domain.settlement.states import PostOutcome, ReportStatus, SourceKind
+from domain.settlement.states import PostOutcome, ReportSource, ReportStatus, SourceKind
 from tests.posting.builders import (
     ACCOUNTS,
     WITH_CLEARING,

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.erp.settlements import ReportSource
 from adapters.reports import amazon_api, importer, inbox
 from adapters.settings import ModuleSettings
 from domain.settlement.model import ReportError
@@ -77,10 +76,7 @@ def test_reports_api_lists_every_page_and_downloaded_reports_post_on_the_documen
     res = Resources(engine, amazon.client, ModuleSettings(database_url="sqlite://"))
     for report in listed:
         data = amazon_api.download(amazon.client, report, importer.MAX_REPORT_BYTES)
-        parsed = importer.parse(data)
-        check = importer.check(parsed)
-        source = ReportSource(report.source, inbox.digest(data))
-        summary = importer.outcome(parsed, check, settlements.post(res, parsed, check, source))
+        summary = settlements.import_report(res, data, report.source).summary
         assert (summary["status"], summary["valid"]) == ("posted", True)
         assert summary["unmatched_rows"] == 3  # the payout (transfer): no clearing account
     booked = payments_of(engine)

@@ -8,9 +8,6 @@ whose step failed (or whose process died) runs the step again.
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, select, update
@@ -68,30 +65,3 @@ class NotificationInbox:
     def _row(uow: UnitOfWork, message_id: str) -> NotificationRow | None:
         query = select(NotificationRow).where(NotificationRow.message_id == message_id)
         return uow.session.scalars(query).one_or_none()
-
-
-class InFlight:
-    """Message ids whose reconcile step is running in this process.
-
-    A duplicate that arrives while the first delivery is still being processed sees a stored,
-    unprocessed row, exactly like a retry after a failure; this set tells the two apart. It is
-    per process: run one receiver process per database (the reconcile step is idempotent, so
-    a duplicate across processes at the same instant costs one extra re-read, not a wrong state).
-    """
-
-    def __init__(self) -> None:
-        self._ids: set[str] = set()
-        self._lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def hold(self, message_id: str) -> Iterator[bool]:
-        """Claim the id for the block; yields False when another thread holds it."""
-        with self._lock:
-            claimed = message_id not in self._ids
-            self._ids.add(message_id)
-        try:
-            yield claimed
-        finally:
-            if claimed:
-                with self._lock:
-                    self._ids.discard(message_id)
