@@ -81,6 +81,7 @@ class ModuleSettings(BaseSettings):
     authorization_timeout_seconds: int = Field(default=15 * 60, gt=0)
     business_time_zone: str = "Europe/Berlin"
     inbox_dir: Path = DATA_DIR / "inbox"
+    review_dir: Path = DATA_DIR / "review"  # the CSVs of the settlement review lists
 
     @field_validator("business_time_zone")
     @classmethod

@@ -3,8 +3,11 @@
 `reconcile-settlements` reads new reports from the Amazon Pay Reports API (from the last complete
 listing, at most 90 days back) and from the inbox folder, then parses, checks and posts them one
 at a time. `backfill-settlements` fetches a past date range again; posting is keyed by the
-settlement id, so a backfill never adds what the daily run has posted. Both return a summary
-dict and publish it as a markdown artifact; both do nothing when import_settlements is off.
+settlement id, so a backfill never adds what the daily run has posted. Both publish their
+summary as a markdown artifact and end in a state named for the run's worst outcome: Completed
+as Posted, AlreadyPosted or NothingNew; Failed as Rejected (a report failed its check or could
+not be read) or Errors (a source could not be fetched), with the reason as the message. The
+summary dict is the state's data. Both do nothing when import_settlements is off.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger
+from prefect.states import Completed, Failed, State
 
 from adapters.amazon_pay import AmazonPayError
 from adapters.reports import amazon_api
 from adapters.reports.run_summary import RunSummary
+from adapters.settings import ModuleSettings
 from domain.settlement.model import ReportError
 from domain.settlement.states import PostOutcome, SourceKind
 from services import settlements
@@ -26,12 +31,14 @@ from tasks import settlement as steps
 OFF = "import_settlements is off (AMAZON_PAYMENTS_IMPORT_SETTLEMENTS): nothing was imported"
 
 
-class SettlementRunError(RuntimeError):
-    """Some reports could not be fetched; the summary says which."""
+def daily_run_name() -> str:
+    """`reconcile-settlements-<date>`, the date in the business time zone."""
+    zone = ModuleSettings().zone
+    return f"reconcile-settlements-{datetime.now(zone).date()}"
 
 
-@flow(name="reconcile-settlements")
-def reconcile_settlements() -> dict[str, Any]:
+@flow(name="reconcile-settlements", flow_run_name=daily_run_name)
+def reconcile_settlements() -> State:
     """Import every new settlement report from the Reports API and the inbox folder."""
     run = RunSummary("reconcile-settlements")
     with resources() as res:
@@ -45,8 +52,8 @@ def reconcile_settlements() -> dict[str, Any]:
     return finish(run)
 
 
-@flow(name="backfill-settlements")
-def backfill_settlements(start: date, end: date) -> dict[str, Any]:
+@flow(name="backfill-settlements", flow_run_name="backfill-settlements-{start}..{end}")
+def backfill_settlements(start: date, end: date) -> State:
     """Fetch and import the settlement reports created from `start` to `end` (inclusive)."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
@@ -110,19 +117,42 @@ def import_one(run: RunSummary, res: Resources, data: bytes, source: str) -> Pos
     """Parse, check and post one report; returns what that did (UNREADABLE if unparsable)."""
     imported = steps.import_report(res, data, source)
     run.add(source, imported.summary, imported.posted)
+    posted = imported.posted
+    if posted is not None and posted.status is PostOutcome.POSTED and posted.unmatched_rows:
+        run.reviews.append(steps.export_review(res, posted.settlement_id))
     return imported.status
 
 
-def finish(run: RunSummary, note: str | None = None) -> dict[str, Any]:
-    """Publish the run's summary; fail the run (after publishing) if a source failed."""
+def finish(run: RunSummary, note: str | None = None) -> State:
+    """Publish the run's summary, then end in the state of its worst outcome."""
     if note:
         run.notes.append(note)
     logger = get_run_logger()
     for line in run.notes:
         logger.info(line)
     steps.publish_summary(run.flow, run.markdown())
+    if run.reviews:
+        steps.publish_review(run.reviews)
     summary = run.to_dict()
-    if run.errors:
-        raise SettlementRunError("; ".join(run.errors))
     logger.info("settlements: %s", {k: v for k, v in summary.items() if k != "details"})
-    return summary
+    return end_state(run, summary)
+
+
+def end_state(run: RunSummary, summary: dict[str, Any]) -> State:
+    """The run's worst outcome: Errors, Rejected, Posted, AlreadyPosted, NothingNew."""
+    if run.errors:
+        return Failed(name="Errors", message="; ".join(run.errors), data=summary)
+    bad = [
+        f"{report['source']}: {report.get('reason') or report['status']}"
+        for report in run.reports
+        if report["status"] in (PostOutcome.REJECTED, PostOutcome.UNREADABLE)
+    ]
+    if bad:
+        return Failed(name="Rejected", message="; ".join(bad), data=summary)
+    counted = f"{summary['posted']} posted, {summary['already_posted']} already posted"
+    message = f"{counted}, {summary['payments_created']} payment(s) created"
+    if summary["posted"]:
+        return Completed(name="Posted", message=message, data=summary)
+    if summary["already_posted"]:
+        return Completed(name="AlreadyPosted", message=message, data=summary)
+    return Completed(name="NothingNew", message="; ".join(run.notes) or message, data=summary)

@@ -23,10 +23,12 @@ from adapters.erp.store import UnitOfWork
 from adapters.quality.result import CheckResult
 from adapters.reports import amazon_api, importer, inbox
 from adapters.reports.amazon_api import ListedReport
+from adapters.reports.review_file import write_review_csv
 from adapters.settings import AmazonPaySettings
 from domain.settlement.model import ParsedReport, ReportError
 from domain.settlement.parse import parse_report
 from domain.settlement.posting import Accounts, plan_posting, posted_result, review_records
+from domain.settlement.review import FIRST_ROWS, ReviewExport, review_line, totals_by_reason
 from domain.settlement.states import PostOutcome, PostResult, ReportSource, ReportStatus
 from services.resources import Resources
 
@@ -150,6 +152,14 @@ def post(
     reviews = review_records(plan.review)
     reports.book(plan, reviews)
     return posted
+
+
+def export_review(res: Resources, settlement_id: str) -> ReviewExport:
+    """Sum up a report's review list and write all of it as a CSV beside the store."""
+    items = review(res, settlement_id)
+    lines = [review_line(item) for item in items]
+    path = write_review_csv(res.settings.review_dir, settlement_id, lines)
+    return ReviewExport(settlement_id, totals_by_reason(items), lines[:FIRST_ROWS], path)
 
 
 def review(res: Resources, settlement_id: str, limit: int | None = None) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from prefect.artifacts import (
 from prefect.cache_policies import NONE
 
 from adapters.reports.amazon_api import ListedReport
+from domain.settlement.review import ReviewExport
 from domain.settlement.states import PostOutcome
 from services import settlements
 from services.resources import Resources
@@ -80,14 +81,14 @@ def move_inbox_file(path: Path, status: PostOutcome) -> str:
 
 @task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
 def import_report(res: Resources, data: bytes, source: str) -> Imported:
-    """Parse, check and post one report; a failed check and the rows to review become table
-    artifacts, and a large report shows its progress.
+    """Parse, check and post one report; a failed check becomes a table artifact, and a large
+    report shows its progress.
 
     A retry parses and checks again (both deterministic) and posts nothing twice.
     """
     progress = _progress_of(source, len(data)) if len(data) > LARGE_REPORT_BYTES else None
     imported = settlements.import_report(res, data, source, progress)
-    check, posted = imported.check, imported.posted
+    check = imported.check
     settlement = imported.summary.get("settlement_id", "")
     key = f"settlement-{artifact_slug(settlement)}"
     if check is not None and not check.valid:
@@ -95,15 +96,6 @@ def import_report(res: Resources, data: bytes, source: str) -> Imported:
             key=f"{key}-failed-expectations",
             table=check.to_table(),
             description=f"Settlement {settlement} rejected: {check.message()}",
-        )
-    if posted is not None and posted.unmatched_rows:
-        create_table_artifact(
-            key=f"{key}-review",
-            table=posted.review_lines(),
-            description=(
-                f"Settlement {settlement}: {posted.unmatched_rows} row(s) to review "
-                f"(first {len(posted.review_sample)} shown; all in settlement_review)"
-            ),
         )
     return imported
 
@@ -130,3 +122,20 @@ def artifact_slug(text: str) -> str:
 @task(cache_policy=NONE)
 def publish_summary(flow_name: str, markdown: str) -> None:
     create_markdown_artifact(key=f"{flow_name}-summary", markdown=markdown)
+
+
+@task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
+def export_review(res: Resources, settlement_id: str) -> ReviewExport:
+    """Sum up a posted report's review list and write all of it as a CSV beside the store."""
+    return settlements.export_review(res, settlement_id)
+
+
+@task(cache_policy=NONE)
+def publish_review(reviews: list[ReviewExport]) -> None:
+    """The `settlement-review` artifact: per report, rows not booked by reason, the first rows
+    with amount type and reason, and where the CSV of all of them is."""
+    create_markdown_artifact(
+        key="settlement-review",
+        markdown="# Settlement rows to review\n\n" + "\n".join(r.markdown() for r in reviews),
+        description=f"{len(reviews)} report(s) with rows to review",
+    )

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.settlement.review import ReviewExport
 from domain.settlement.states import PostOutcome, PostResult
 
 STATUSES = tuple(outcome.value for outcome in PostOutcome)
@@ -20,6 +21,7 @@ class RunSummary:
     reports: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    reviews: list[ReviewExport] = field(default_factory=list)  # reports with rows to review
 
     def add(self, source: str, outcome: dict[str, Any], posted: PostResult | None = None) -> None:
         """Record one report's outcome (a dict with at least `status`) and, when it was posted

@@ -6,6 +6,8 @@ flow twice and the backfill once over one store; one shows the import switch.
 
 from __future__ import annotations
 
+import asyncio
+import csv
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -27,9 +29,15 @@ def inbox(prefect_harness, monkeypatch, database_url, tmp_path):
     folder.mkdir()
     monkeypatch.setenv("AMAZON_PAYMENTS_DATABASE_URL", database_url)
     monkeypatch.setenv("AMAZON_PAYMENTS_INBOX_DIR", str(folder))
+    monkeypatch.setenv("AMAZON_PAYMENTS_REVIEW_DIR", str(tmp_path / "review"))
     for name in ("PUBLIC_KEY_ID", "PRIVATE_KEY", "BASE_URL"):
         monkeypatch.delenv(f"AMAZON_PAY_{name}", raising=False)
     return folder
+
+
+async def run_names() -> list[str]:
+    async with get_client() as client:
+        return [run.name for run in await client.read_flow_runs()]
 
 
 def artifact_keys(*keys: str) -> dict[str, object]:
@@ -42,8 +50,9 @@ def artifact_keys(*keys: str) -> dict[str, object]:
 
 
 def test_daily_run_posts_inbox_and_api_reports_once_and_backfill_adds_nothing(
-    inbox, engine, amazon_env
+    inbox, engine, amazon_env, tmp_path
 ):
+    review_dir = tmp_path / "review"
     store_documents(
         engine, *(document(n, gross, charge_permission=f"P-{n}") for n, gross in ORDERS.items())
     )
@@ -64,8 +73,12 @@ def test_daily_run_posts_inbox_and_api_reports_once_and_backfill_adds_nothing(
     (inbox / "bad.xml").write_text(text.replace(f">{bad.total.amount}<", f">{wrong}<", 1))
     (inbox / "notes.csv").write_text("this is not a settlement report\n")
 
-    summary = reconcile_settlements()
+    state = reconcile_settlements(return_state=True)
 
+    assert (state.type.value, state.name) == ("FAILED", "Rejected")  # the worst outcome
+    assert "inbox:bad.xml" in state.message and "inbox:notes.csv" in state.message
+    assert "Traceback" not in state.message
+    summary = state.result(raise_on_failure=False)
     assert (summary["posted"], summary["rejected"], summary["unreadable"]) == (2, 1, 1)
     assert summary["errors"] == [] and summary["already_posted"] == 0
     booked = payments_of(engine)
@@ -78,27 +91,42 @@ def test_daily_run_posts_inbox_and_api_reports_once_and_backfill_adds_nothing(
     assert sorted(p.name for p in (inbox / "rejected").iterdir()) == ["bad.xml", "notes.csv"]
     assert last_success(engine, "amazon-pay-api") is not None
     artifacts = artifact_keys(
-        "reconcile-settlements-summary",
-        f"settlement-{good.settlement_id}-review",
-        "settlement-4242-failed-expectations",
+        "reconcile-settlements-summary", "settlement-review", "settlement-4242-failed-expectations"
     )
     assert len(artifacts) == 3
     assert good.settlement_id in str(artifacts["reconcile-settlements-summary"])
     assert "sum_equals_stated_total" in str(artifacts["settlement-4242-failed-expectations"])
+    review = str(artifacts["settlement-review"])
+    assert f"## Settlement {good.settlement_id}" in review and "| reason | rows | sum |" in review
+    csv_path = review_dir / f"settlement-{good.settlement_id}-review.csv"
+    with csv_path.open(encoding="utf-8") as lines:
+        rows = list(csv.DictReader(lines))
+    assert len(rows) == 4  # the XML report's rows to review (the CSV report's are its own file)
+    assert {"amount_type", "reason", "amount"} <= set(rows[0])
 
     (inbox / "good.xml").write_bytes((inbox / "done" / "good.xml").read_bytes())
-    again = reconcile_settlements()
+    again_state = reconcile_settlements(return_state=True)
+    assert (again_state.type.value, again_state.name) == ("COMPLETED", "AlreadyPosted")
+    again = again_state.result()
     assert (again["posted"], again["already_posted"], again["payments_created"]) == (0, 2, 0)
     today = datetime.now(UTC).date()
-    backfill = backfill_settlements(today - timedelta(days=1), today + timedelta(days=1))
+    start, end = today - timedelta(days=1), today + timedelta(days=1)
+    backfill_state = backfill_settlements(start, end, return_state=True)
+    assert backfill_state.name == "AlreadyPosted"
+    backfill = backfill_state.result()
     assert (backfill["reports"], backfill["already_posted"], backfill["posted"]) == (1, 1, 0)
+    names = asyncio.run(run_names())
+    assert f"backfill-settlements-{start}..{end}" in names
+    assert any(name.startswith("reconcile-settlements-20") for name in names)
     assert payments_of(engine) == booked
 
 
 def test_nothing_is_imported_while_import_settlements_is_off(inbox, engine, monkeypatch):
     monkeypatch.setenv("AMAZON_PAYMENTS_IMPORT_SETTLEMENTS", "false")
     write_settlement_xml(inbox / "waiting.xml", orders=1, seed=5)
-    summary = reconcile_settlements()
+    state = reconcile_settlements(return_state=True)
+    assert (state.type.value, state.name) == ("COMPLETED", "NothingNew")
+    summary = state.result()
     assert summary["reports"] == 0
     assert any("import_settlements is off" in note for note in summary["notes"])
     assert (inbox / "waiting.xml").exists() and payments_of(engine) == []
