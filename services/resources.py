@@ -16,6 +16,7 @@ from adapters.amazon_pay import AmazonPayClient
 from adapters.amazon_pay.gateway import AmazonGateway
 from adapters.erp.store import UnitOfWork, make_engine
 from adapters.settings import AmazonPaySettings, ModuleSettings
+from domain.document_types import DocumentTypes
 
 
 class Resources:
@@ -33,6 +34,7 @@ class Resources:
     ) -> None:
         self.engine = engine
         self.settings = settings
+        self.types = document_types(settings)  # a bad name fails here, at the start
         self._amazon = amazon if isinstance(amazon, AmazonPayClient) else None
         self._make_amazon = amazon if not isinstance(amazon, AmazonPayClient) else None
         self._lock = threading.Lock()  # chunk tasks share one client from several threads
@@ -58,7 +60,7 @@ class Resources:
 
     def uow(self) -> UnitOfWork:
         """A new unit of work (one transaction) on the store."""
-        return UnitOfWork(self.engine)
+        return UnitOfWork(self.engine, self.types.after)
 
     @property
     def gateway(self) -> AmazonGateway:
@@ -71,6 +73,17 @@ class Resources:
 
     def __repr__(self) -> str:  # never the client's key, never the database password
         return f"Resources(database={self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+def document_types(settings: ModuleSettings) -> DocumentTypes:
+    """The document types the ERP sees, from `AMAZON_PAYMENTS_DOC_TYPE_*`."""
+    return DocumentTypes(
+        successful=settings.doc_type_successful,
+        pending=settings.doc_type_pending,
+        failed=settings.doc_type_failed,
+        shipped=settings.doc_type_shipped,
+        returned=settings.doc_type_returned,
+    )
 
 
 @contextmanager
