@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import amazon, db, demo, ipn, orders, sandbox, settlement
+from cli import amazon, api, db, demo, ipn, orders, sandbox, settlement, sync
 
 app = typer.Typer(
     help="Amazon Payments module of the webshop ERP.",
@@ -18,6 +18,8 @@ app.add_typer(amazon.app, name="amazon")
 app.add_typer(ipn.app, name="ipn")
 app.add_typer(sandbox.app, name="sandbox")
 app.command("demo")(demo.demo)
+app.add_typer(api.app, name="api")
+app.command("sync")(sync.sync)
 
 
 @app.command("serve")
