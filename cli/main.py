@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import amazon, api, db, demo, ipn, orders, sandbox, settlement, sync
+from cli import amazon, api, db, demo, documents, ipn, orders, sandbox, settlement, sync
 
 app = typer.Typer(
     help="Amazon Payments module of the webshop ERP.",
@@ -13,6 +13,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(orders.app, name="orders")
+app.add_typer(documents.app, name="documents")
 app.add_typer(settlement.app, name="settlement")
 app.add_typer(amazon.app, name="amazon")
 app.add_typer(ipn.app, name="ipn")
