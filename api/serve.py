@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
+from pathlib import Path
 
 import uvicorn
 
@@ -48,3 +50,12 @@ def serve(host: str, port: int, insecure_no_token: bool = False) -> None:
         uvicorn.run(make_app(res, token, starter), host=host, port=port, log_level="info")
     finally:
         res.close()
+
+
+def token_file(path: Path) -> str:
+    """The token kept in `path` (`make run`: data/api-token), made once, readable by its owner."""
+    if not path.exists() or not path.read_text().strip():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32) + "\n")
+    return path.read_text().strip()

@@ -4,7 +4,8 @@ Upgrades the ERP store, then starts and supervises:
 - a local Prefect server, UI on http://127.0.0.1:4200;
 - the local Amazon Pay sandbox on http://127.0.0.1:8123 (admin API on, for the walkthrough);
 - the notification receiver on http://127.0.0.1:8124/ipn, trusting the sandbox's certificate;
-- every deployment of the module, served from one process (`amazon-payments serve`).
+- every deployment of the module, served from one process (`amazon-payments serve`);
+- the ERP interface (HTTP API) on http://127.0.0.1:8125, its token in data/api-token.
 
 Unless AMAZON_PAY_PUBLIC_KEY_ID is set, the module talks to the local sandbox with a key pair
 generated once under data/ (never committed). Ctrl-C stops everything it started.
@@ -25,12 +26,14 @@ import httpx
 from adapters.erp.migrate import upgrade
 from adapters.erp.store import make_engine
 from adapters.settings import DATA_DIR, ModuleSettings
+from api.serve import token_file
 from sandbox.keys import throwaway_key_pair
 
 HOST = "127.0.0.1"
 PREFECT_PORT = int(os.environ.get("PREFECT_PORT", "4200"))
 SANDBOX_PORT = int(os.environ.get("AMAZON_PAYMENTS_SANDBOX_PORT", "8123"))
 IPN_PORT = int(os.environ.get("AMAZON_PAYMENTS_IPN_PORT", "8124"))
+ERP_API_PORT = int(os.environ.get("AMAZON_PAYMENTS_API_PORT", "8125"))
 API_URL = f"http://{HOST}:{PREFECT_PORT}/api"
 SANDBOX_URL = f"http://{HOST}:{SANDBOX_PORT}"
 LOCAL_KEY_ID = "SANDBOX-LOCALMAKERUN00000000001"
@@ -115,7 +118,9 @@ def commands(local: bool, keys: Path | None) -> list[tuple[list[str], str | None
             f"{SANDBOX_URL}{CERT_PATH}",
         ))  # fmt: skip
         ipn += ["--trust-cert-url", f"{SANDBOX_URL}{CERT_PATH}"]
+    erp_api = [cli, "api", "serve", "--host", HOST, "--port", str(ERP_API_PORT)]
     started += [(ipn, None), ([cli, "serve"], None)]
+    started.append((erp_api, f"http://{HOST}:{ERP_API_PORT}/openapi.json"))
     return started
 
 
@@ -131,6 +136,8 @@ def main() -> None:
     local = not os.environ.get("AMAZON_PAY_PUBLIC_KEY_ID")
     private, keys = local_sandbox_key() if local else (None, None)
     env = environment(private)
+    if not env.get("AMAZON_PAYMENTS_API_TOKEN"):
+        env["AMAZON_PAYMENTS_API_TOKEN"] = token_file(DATA_DIR / "api-token")
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -139,6 +146,7 @@ def main() -> None:
             if ready_url:
                 wait_until_up(ready_url, processes[-1])
         print(f"Prefect UI: http://{HOST}:{PREFECT_PORT}   sandbox: {SANDBOX_URL}", flush=True)
+        print(f"ERP API: http://{HOST}:{ERP_API_PORT}  (token in {DATA_DIR / 'api-token'})")
         while all(p.poll() is None for p in processes):
             time.sleep(1)
     except KeyboardInterrupt:

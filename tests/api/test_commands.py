@@ -93,3 +93,15 @@ def test_api_serve_answers_with_the_token_only(api, cli_env):
         process.terminate()
         output = process.communicate(timeout=30)[0]
     assert "serve-token-1" not in output
+
+
+def test_make_run_starts_the_api_with_a_token_kept_in_a_file_of_its_owner(tmp_path):
+    from api.serve import token_file
+    from deployments.run import commands
+
+    started = [args for args, _ in commands(True, tmp_path / "keys.json")]
+    assert [CLI, "api", "serve", "--host", "127.0.0.1", "--port", "8125"] in started
+    path = tmp_path / "data" / "api-token"
+    token = token_file(path)
+    assert len(token) >= 32 and token_file(path) == token
+    assert path.stat().st_mode & 0o777 == 0o600
