@@ -3,6 +3,8 @@ the flows; and the sweeper's refund of it, which refuses a credit note above the
 
 from __future__ import annotations
 
+from sqlalchemy.exc import IntegrityError
+
 from adapters.erp.store import UnitOfWork
 from domain.documents import Document, DocumentType, Item
 from domain.erp_requests import Return, read_return
@@ -51,7 +53,12 @@ def create_return(res: Resources, order_number: str, raw: object) -> Answer:
             note.number,
             f"credit note {note.number} of {note.gross_total}",
         )
-        uow.commit()
+        try:
+            uow.commit()
+        except IntegrityError:  # the number was taken for another order meanwhile
+            raise DocumentError(
+                "number_reused", f"{note.number} already exists with other content", ["number"]
+            ) from None
         return Answer(view_of(res, uow, get(uow, note.number)), True)
 
 

@@ -9,6 +9,7 @@ Refusals raise `DocumentError` with a fixed code, a message and the fields at fa
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from adapters.amazon_pay import AmazonPayError
 from adapters.erp.store import UnitOfWork
 from domain.documents import Document, DocumentType, Item
-from domain.erp_requests import read_cancellation, read_change
+from domain.erp_requests import Change, read_cancellation, read_change
 from domain.intake import amazon_ids, field_errors, order_from_record
 from domain.money import Money, MoneyError
 from domain.payment_status import CANCELLABLE, Event, IllegalTransition, Status
@@ -92,14 +93,21 @@ def change(res: Resources, number: str, raw: object) -> Answer:
     request = read_change(raw, current)
     if isinstance(request, list):
         raise invalid(request)
-    with res.uow() as uow:
-        document = locked(res, uow, number)
-        _check_changeable(uow, document)
-        before = document.gross_total
-        document.items = request.items if request.items is not None else document.items
-        document.shipping = request.shipping if request.shipping is not None else document.shipping
-        after = document.gross_total
-    if after > before:
+    allowed: Money | None = None
+    while True:
+        with res.uow() as uow:
+            document = locked(res, uow, number)
+            _check_changeable(uow, document)  # under the lock: no other request in between
+            before, after = document.gross_total, _changed(document, request)
+            if after <= before or (allowed is not None and after <= allowed):
+                uow.records.replace_lines(number, request.items, request.shipping)
+                reason = f"changed before shipment: gross total {before.amount} -> {after.amount}"
+                uow.records.add_event(
+                    number, "changed", str(before.amount), str(after.amount), reason
+                )
+                uow.commit()
+                return Answer(view_of(res, uow, get(uow, number)), True)
+        # A higher total: what the permission allows is read from Amazon outside the lock.
         allowed = _permission_allows(res, number, document)
         if after > allowed:
             raise DocumentError(
@@ -108,18 +116,13 @@ def change(res: Resources, number: str, raw: object) -> Answer:
                 f"allows ({allowed})",
                 ["items" if request.items is not None else "shipping"],
             )
-    with res.uow() as uow:
-        document = locked(res, uow, number)
-        _check_changeable(uow, document)  # again: another request may have come first
-        uow.records.replace_lines(number, request.items, request.shipping)
-        reason = (
-            f"changed before shipment: gross total {document.gross_total.amount} -> {after.amount}"
-        )
-        uow.records.add_event(
-            number, "changed", str(document.gross_total.amount), str(after.amount), reason
-        )
-        uow.commit()
-        return Answer(view_of(res, uow, get(uow, number)), True)
+
+
+def _changed(document: Document, request: Change) -> Money:
+    """The gross total the document would have after the change."""
+    items = request.items if request.items is not None else document.items
+    shipping = request.shipping if request.shipping is not None else document.shipping
+    return replace(document, items=items, shipping=shipping).gross_total
 
 
 def ship(res: Resources, number: str) -> Answer:
@@ -205,7 +208,7 @@ def fee_prices(setting: str) -> dict[str, Money]:
 
 def _store_order(res: Resources, document: Document, method: str) -> Answer:
     with res.uow() as uow:
-        uow.records.begin_write()
+        uow.records.begin_write(document.number)
         existing = uow.documents.get(document.number)
         if existing is not None:
             facts = uow.records.facts(document.number)

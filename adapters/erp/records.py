@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select, text, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from adapters.erp.schema import (
@@ -59,10 +59,18 @@ class DocumentRecords:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def begin_write(self) -> None:
-        """Start the transaction as a writer; on SQLite other writers wait from now on."""
-        if self.session.get_bind().dialect.name == "sqlite":
+    def begin_write(self, number: str | None = None) -> None:
+        """Start the transaction as a writer; on SQLite other writers wait from now on.
+
+        With a `number` a PostgreSQL transaction also takes an advisory lock on it: for a
+        document that may not exist yet (two intakes of one order at once), no row to lock.
+        """
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "sqlite":
             self.session.execute(text("BEGIN IMMEDIATE"))
+        elif dialect == "postgresql" and number is not None:
+            lock = text("SELECT pg_advisory_xact_lock(hashtext(:number))")
+            self.session.execute(lock, {"number": f"document:{number}"})
 
     def lock(self, number: str) -> bool:
         """Hold the document's row until the transaction ends; False when there is none."""
@@ -131,9 +139,11 @@ class DocumentRecords:
     ) -> list[tuple[int, str]]:
         """(row id, number) of documents in store order after the cursor, filtered."""
         query = select(DocumentRow.id, DocumentRow.number).order_by(DocumentRow.id).limit(limit)
-        if status:
+        if status:  # a credit note's own status: pending until its refund says otherwise
+            note = DocumentRow.doc_type == "credit_note"
             query = query.where(
-                (DocumentRow.payment_status == status) | (DocumentRow.note_status == status)
+                (~note & (DocumentRow.payment_status == status))
+                | (note & (func.coalesce(DocumentRow.note_status, "pending") == status))
             )
         if type_name:
             query = query.where(DocumentRow.type_name == type_name)

@@ -154,6 +154,9 @@ def test_two_partial_returns_are_refunded_and_a_third_beyond_the_shipment_is_ref
     order = api.get("HB1")
     assert (order["payment_status"], order["refunded"]) == ("partially_refunded", "24.90")
     assert api.get("GS1")["payment_status"] == "refunded"
+    refunded = api.http.get("/documents", params={"status": "refunded"}).json()["documents"]
+    assert [d["number"] for d in refunded] == ["GS1", "HB1-R2"]
+    assert api.http.get("/documents", params={"status": "pending"}).json()["documents"] == []
     refunds = [r["refundAmount"]["amount"] for r in api.amazon.ledger()["refunds"]]
     assert sorted(refunds, key=Decimal) == ["10.00", "14.90"]
 
