@@ -39,6 +39,8 @@ def _start(deployment: str, number: str) -> None:
         run_deployment(
             f"{deployment}/{deployment}",
             parameters={PARAMETERS[deployment]: number},
+            flow_run_name=f"{deployment}-{number}",
+            idempotency_key=f"{deployment}-{number}",  # one run per request, also on restarts
             timeout=0,
         )
     except Exception as problem:  # noqa: BLE001 - the sweeper still does the work
