@@ -49,6 +49,12 @@ def test_a_body_above_one_mebibyte_answers_413(api):
     assert answer.status_code == 413 and error(answer)["code"] == "body_too_large"
 
 
+def test_a_chunked_body_above_one_mebibyte_answers_413_too(api):
+    chunks = iter([b"{" + b" " * 600_000, b" " * 600_000 + b"}"])
+    answer = api.http.post("/orders", content=chunks)
+    assert answer.status_code == 413 and error(answer)["code"] == "body_too_large"
+
+
 def test_unknown_documents_answer_404(api):
     answer = api.http.get("/documents/NOPE")
     assert answer.status_code == 404 and error(answer) == {
