@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapters.amazon_pay import AmazonPayError
 from adapters.erp.store import UnitOfWork
+from adapters.settings import ModuleSettings
 from domain.documents import Document, DocumentType, Item
 from domain.erp_requests import Change, read_cancellation, read_change
 from domain.intake import amazon_ids, field_errors, order_from_record
@@ -52,7 +53,7 @@ def intake(res: Resources, raw: object) -> Answer:
         raise invalid(faults)
     document = order_from_record(raw)
     if method == res.settings.payment_method:
-        document.fee_article = fee_article(res, document.currency)
+        document.fee_article = fee_article(res.settings, document.currency)
     try:
         return _store_order(res, document, method)
     except IntegrityError:  # a concurrent intake of the same order won (PostgreSQL)
@@ -183,15 +184,15 @@ def request_cancellation(res: Resources, number: str, raw: object) -> Answer:
         return Answer(view_of(res, uow, get(uow, number)), True)
 
 
-def fee_article(res: Resources, currency: str) -> Item | None:
+def fee_article(settings: ModuleSettings, currency: str) -> Item | None:
     """The payment method's fee article in the currency, when one is configured."""
-    sku = res.settings.fee_article_sku
+    sku = settings.fee_article_sku
     if not sku:
         return None
-    prices = fee_prices(res.settings.fee_article_price)
+    prices = fee_prices(settings.fee_article_price)
     if currency not in prices:
         raise invalid([("currency", f"the fee article {sku} has no price in {currency}")])
-    return Item(sku, res.settings.fee_article_name, 1, prices[currency])
+    return Item(sku, settings.fee_article_name, 1, prices[currency])
 
 
 def fee_prices(setting: str) -> dict[str, Money]:

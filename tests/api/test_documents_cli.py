@@ -2,6 +2,7 @@
 
 import json
 
+from tests.api.conftest import order_body
 from tests.api.test_commands import run
 
 
@@ -34,3 +35,22 @@ def test_cancel_from_the_command_line_refuses_items_and_names_bad_fields(api, cl
     assert bad.returncode == 2 and json.loads(bad.stderr)["error"]["fields"] == ["item"]
     whole = run(["documents", "cancel", "HB1"], cli_env)
     assert whole.returncode == 0 and json.loads(whole.stdout)["cancel_requested"] is True
+
+
+def test_orders_import_adds_the_fee_article_and_gives_the_configured_type(api, cli_env, tmp_path):
+    env = cli_env | {
+        "AMAZON_PAYMENTS_FEE_ARTICLE_SKU": "AMZ-FEE",
+        "AMAZON_PAYMENTS_FEE_ARTICLE_PRICE": "EUR:1.50",
+        "AMAZON_PAYMENTS_DOC_TYPE_PENDING": "Auftrag offen",
+    }
+    orders = tmp_path / "orders.jsonl"
+    orders.write_text(json.dumps(order_body("HB1", api.amazon.checkout("46.40"))) + "\n")
+    done = run(["orders", "import", str(orders)], env)
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(run(["documents", "show", "HB1"], env).stdout)
+    assert (shown["gross_total"], shown["items"][-1]["sku"]) == ("46.40", "AMZ-FEE")
+    assert shown["type"] == "Auftrag offen"
+    gbp = order_body("HB2", api.amazon.checkout("44.90")) | {"currency": "GBP"}
+    orders.write_text(json.dumps(gbp) + "\n")
+    refused = run(["orders", "import", str(orders)], env)
+    assert refused.returncode == 1 and "no price in GBP" in refused.stderr
