@@ -42,14 +42,15 @@ MAX_PAGE = 500
 def intake(res: Resources, raw: object) -> Answer:
     """One order from the webshop (the `orders import` schema, plus an optional
     `payment_method`); the identical order again changes nothing."""
-    method = res.settings.payment_method
+    method: object = res.settings.payment_method
+    faults = []
     if isinstance(raw, dict) and "payment_method" in raw:
         raw = dict(raw)
         method = raw.pop("payment_method")
         if not isinstance(method, str) or not method.strip() or len(method) > 64:
-            raise invalid([("payment_method", "a payment method is 1 to 64 characters")])
-    faults = field_errors(raw)
-    if faults:
+            faults.append(("payment_method", "a payment method is 1 to 64 characters"))
+    faults += field_errors(raw)
+    if faults or not isinstance(method, str):
         raise invalid(faults)
     document = order_from_record(raw)
     if method == res.settings.payment_method:
@@ -170,6 +171,8 @@ def request_cancellation(res: Resources, number: str, raw: object) -> Answer:
         status = document.payment.status
         facts = uow.records.facts(number)
         assert facts is not None
+        if document.doc_type is not DocumentType.ORDER:
+            raise DocumentError("not_cancellable", f"{number} is a {facts.kind}, not an order")
         if status is Status.CANCELLED or (facts.cancel_requested and status in CANCELLABLE):
             return Answer(view_of(res, uow, document), False)
         if status not in CANCELLABLE:

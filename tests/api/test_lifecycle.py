@@ -130,6 +130,9 @@ def test_two_partial_returns_are_refunded_and_a_third_beyond_the_shipment_is_ref
         json={"number": "GS1", "items": [{"sku": "TASSE-WEISS", "quantity": 1}], "shipping": False},
     )
     assert resent.status_code == 200 and resent.json()["number"] == "GS1"
+    not_an_order = api.http.post("/documents/GS1/cancellation", json={})
+    assert not_an_order.status_code == 409
+    assert not_an_order.json()["error"]["code"] == "not_cancellable"
     reused = api.http.post(
         "/documents/HB1/returns",
         json={"number": "GS1", "items": [{"sku": "TASSE-WEISS", "quantity": 2}]},

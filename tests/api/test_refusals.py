@@ -26,6 +26,7 @@ def test_bad_fields_answer_422_naming_each_of_them(api):
     body["items"][0]["quantity"] = 0
     body["customer"].pop("email")
     body["shipping"] = "-1.00"
+    body["payment_method"] = 7
     answer = api.http.post("/orders", json=body)
     assert answer.status_code == 422
     assert error(answer)["code"] == "invalid_field"
@@ -33,6 +34,7 @@ def test_bad_fields_answer_422_naming_each_of_them(api):
         "customer.email",
         "items[0].quantity",
         "items[0].unit_price",
+        "payment_method",
         "shipping",
     ]
 
