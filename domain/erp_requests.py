@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.documents import Document, Item
-from domain.intake import MAX_NUMBER_LENGTH, MAX_QUANTITY, MAX_SKU_LENGTH, field_errors
+from domain.intake import MAX_NUMBER_LENGTH, MAX_QUANTITY, MAX_SKU_LENGTH
 from domain.money import Money
+from domain.order_fields import field_errors
 
 Faults = list[tuple[str, str]]
 

@@ -19,8 +19,9 @@ from adapters.erp.store import UnitOfWork
 from adapters.settings import ModuleSettings
 from domain.documents import Document, DocumentType, Item
 from domain.erp_requests import Change, read_cancellation, read_change
-from domain.intake import amazon_ids, field_errors, order_from_record
+from domain.intake import amazon_ids, order_from_record
 from domain.money import Money, MoneyError
+from domain.order_fields import field_errors
 from domain.payment_status import CANCELLABLE, Event, IllegalTransition, Status
 from services.cancellation import SINGLE_ITEMS_REFUSED
 from services.document_access import Answer, get, locked, view_of
