@@ -31,7 +31,7 @@ lint:
 	$(BIN)/ruff format --check .
 
 typecheck:
-	$(BIN)/mypy domain adapters services sandbox deployments tasks flows cli
+	$(BIN)/mypy domain adapters services sandbox deployments tasks flows cli api
 
 pytest:
 	$(BIN)/python -m pytest -q

@@ -78,6 +78,9 @@ class ModuleSettings(BaseSettings):
     account_amazon_fees: str = "4970"
     account_clearing: str | None = None
     fee_article_sku: str | None = None
+    # The fee article's price per currency, `EUR:1.50,GBP:1.30` (decimal strings, no floats).
+    fee_article_price: str = ""
+    fee_article_name: str = "Amazon Pay fee"
     authorization_timeout_seconds: int = Field(default=15 * 60, gt=0)
     business_time_zone: str = "Europe/Berlin"
     inbox_dir: Path = DATA_DIR / "inbox"

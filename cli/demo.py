@@ -1,7 +1,9 @@
 """`amazon-payments demo`: the whole order lifecycle against a local sandbox, in minutes.
 
 It starts the sandbox on loopback (admin on; the client paces at live quotas), a fresh SQLite
-store, and runs the flows over N orders with a mix of outcomes. Instead of waiting days for
+store, the ERP interface (the HTTP API) on loopback, and drives N orders with a mix of outcomes:
+the ERP's side (intake, shipments, returns, cancellations) through the API, Amazon's side
+through the flows. Instead of waiting days for
 Amazon's rules it advances the sandbox clock: 8 days for an asynchronous capture, 31 days for
 an expired authorization. The summary compares the store with the sandbox's ledger.
 """
@@ -48,9 +50,10 @@ def demo(
         _start_receiver(stack, base_url)
         from cli.demo_run import run_scenario
 
-        engine, ledger = run_scenario(base_url, _roles(orders, seed), log=not as_json)
+        engine, ledger, types = run_scenario(base_url, _roles(orders, seed), log=not as_json)
         settled = settlement_view(engine, _reports())
         result = summary(store_view(engine), ledger, settled, ModuleSettings().account_amazon_fees)
+        result["document_types"] = types
         engine.dispose()
     typer.echo(json.dumps(result) if as_json else readable(result))
 

@@ -104,6 +104,9 @@ def readable(result: dict[str, Any]) -> str:
     """The summary as a few lines for a person."""
     lines = [f"{result['orders']} orders pushed through the sandbox", "", "final status:"]
     lines += [f"  {status:<24} {count:>4}" for status, count in result["status_counts"].items()]
+    types = result.get("document_types", {}).items()
+    lines += ["", "document types (as the ERP sees them):"]
+    lines += [f"  {name:<24} {count:>4}" for name, count in types]
     lines += ["", "Amazon calls:"]
     lines += [f"  {op:<24} {count:>4}" for op, count in result["amazon_calls"].items()]
     lines += ["", f"payments posted from the settlement report: {result['payments_posted']}"]

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from cli import alerts, amazon, db, demo, ipn, open_items, orders, sandbox, settlement
+from cli import (
+    alerts,
+    amazon,
+    api,
+    db,
+    demo,
+    documents,
+    ipn,
+    open_items,
+    orders,
+    sandbox,
+    settlement,
+    sync,
+)
 
 app = typer.Typer(
     help="Amazon Payments module of the webshop ERP.",
@@ -13,6 +26,7 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(orders.app, name="orders")
+app.add_typer(documents.app, name="documents")
 app.add_typer(settlement.app, name="settlement")
 app.add_typer(amazon.app, name="amazon")
 app.add_typer(ipn.app, name="ipn")
@@ -20,6 +34,8 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(alerts.app, name="alerts")
 app.command("demo")(demo.demo)
 app.command("open-items")(open_items.open_items)
+app.add_typer(api.app, name="api")
+app.command("sync")(sync.sync)
 
 
 @app.command("serve")

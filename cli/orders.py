@@ -8,10 +8,12 @@ from pathlib import Path
 import typer
 
 from adapters.erp.store import UnitOfWork
+from adapters.settings import ModuleSettings
 from cli.context import engine, fail
 from cli.order_file import DEFAULT_MAX_BYTES, FileTooLarge, bounded_lines
 from domain.documents import Document
 from domain.intake import LineError, OrderLine, already_stored, amazon_ids, read_order_lines
+from services.resources import document_types
 
 app = typer.Typer(help="Orders from the webshop.", no_args_is_help=True)
 
@@ -30,8 +32,11 @@ def import_orders(file: Path, max_bytes: int = MAX_BYTES) -> None:
         fail(f"{file}: {problem} (--max-bytes), nothing imported", 2)
     except OSError as problem:
         fail(f"cannot read {file}: {problem}", 2)
-    with UnitOfWork(engine()) as uow:
-        if orders:
+    settings = ModuleSettings()
+    if orders and not errors:
+        errors = _with_fee_article(orders, settings)
+    with UnitOfWork(engine(), document_types(settings).after) as uow:
+        if orders and not errors:
             errors = _already_stored(uow, orders)
         if errors:
             for error in errors:
@@ -41,6 +46,21 @@ def import_orders(file: Path, max_bytes: int = MAX_BYTES) -> None:
             uow.documents.add(order.document)
         uow.commit()
     typer.echo(f"imported {len(orders)} order(s) from {file}")
+
+
+def _with_fee_article(orders: list[OrderLine], settings: ModuleSettings) -> list[LineError]:
+    """Add the payment method's fee article to every order; a currency without its price is
+    a line error."""
+    from services.document_errors import DocumentError
+    from services.documents import fee_article
+
+    errors = []
+    for order in orders:
+        try:
+            order.document.fee_article = fee_article(settings, order.document.currency)
+        except DocumentError as problem:
+            errors.append(LineError(order.line, problem.message))
+    return errors
 
 
 def _already_stored(uow: UnitOfWork, orders: list[OrderLine]) -> list[LineError]:

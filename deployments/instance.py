@@ -47,8 +47,17 @@ def _ipn_receiver(base_url: str) -> bool:
     return answer.status_code == 405 and "POST" in answer.headers.get("allow", "")
 
 
+def _erp_api(base_url: str) -> bool:
+    answer = httpx.get(f"{base_url}/openapi.json", timeout=3)
+    return answer.status_code == 200 and "Amazon Payments" in answer.text
+
+
 def services(
-    prefect_port: int, sandbox_port: int | None, ipn_port: int, cert_path: str
+    prefect_port: int,
+    sandbox_port: int | None,
+    ipn_port: int,
+    cert_path: str,
+    api_port: int | None = None,
 ) -> list[Service]:
     """The services `make run` would start (the sandbox only when it runs the local one)."""
     found = [Service("Prefect server", prefect_port, "PREFECT_PORT", _prefect_health)]
@@ -64,6 +73,8 @@ def services(
     found.append(
         Service("notification receiver", ipn_port, "AMAZON_PAYMENTS_IPN_PORT", _ipn_receiver)
     )
+    if api_port is not None:
+        found.append(Service("ERP API", api_port, "AMAZON_PAYMENTS_API_PORT", _erp_api))
     return found
 
 

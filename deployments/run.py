@@ -6,6 +6,7 @@ Upgrades the ERP store, then starts and supervises:
   its state kept in data/sandbox/state.sqlite3 so a restart continues where it stopped;
 - the notification receiver on http://127.0.0.1:8124/ipn, trusting the sandbox's certificate;
 - every deployment of the module, served from one process (`amazon-payments serve`);
+- the ERP interface (HTTP API) on http://127.0.0.1:8125, its token in data/api-token;
 and applies the module's alerts (Prefect Automations, deployments/alerts.py) to that server.
 
 Unless AMAZON_PAY_PUBLIC_KEY_ID is set, the module talks to the local sandbox with a key pair
@@ -27,6 +28,7 @@ import httpx
 from adapters.erp.migrate import upgrade
 from adapters.erp.store import make_engine
 from adapters.settings import DATA_DIR, ModuleSettings
+from api.serve import token_file
 from deployments.instance import occupants, refusal, second_shell, services
 from sandbox.keys import throwaway_key_pair
 
@@ -34,6 +36,7 @@ HOST = "127.0.0.1"
 PREFECT_PORT = int(os.environ.get("PREFECT_PORT", "4200"))
 SANDBOX_PORT = int(os.environ.get("AMAZON_PAYMENTS_SANDBOX_PORT", "8123"))
 IPN_PORT = int(os.environ.get("AMAZON_PAYMENTS_IPN_PORT", "8124"))
+ERP_API_PORT = int(os.environ.get("AMAZON_PAYMENTS_API_PORT", "8125"))
 API_URL = f"http://{HOST}:{PREFECT_PORT}/api"
 SANDBOX_URL = f"http://{HOST}:{SANDBOX_PORT}"
 LOCAL_KEY_ID = "SANDBOX-LOCALMAKERUN00000000001"
@@ -122,7 +125,9 @@ def commands(local: bool, keys: Path | None) -> list[tuple[list[str], str | None
             f"{SANDBOX_URL}{CERT_PATH}",
         ))  # fmt: skip
         ipn += ["--trust-cert-url", f"{SANDBOX_URL}{CERT_PATH}"]
+    erp_api = [cli, "api", "serve", "--host", HOST, "--port", str(ERP_API_PORT)]
     started += [(ipn, None), ([cli, "serve"], None)]
+    started.append((erp_api, f"http://{HOST}:{ERP_API_PORT}/openapi.json"))
     return started
 
 
@@ -143,13 +148,17 @@ def main() -> None:
     private, keys = local_sandbox_key() if local else (None, None)
     env = environment(private)
     shell = second_shell(env, not local, private)
-    ours = services(PREFECT_PORT, SANDBOX_PORT if local else None, IPN_PORT, CERT_PATH)
+    ours = services(
+        PREFECT_PORT, SANDBOX_PORT if local else None, IPN_PORT, CERT_PATH, ERP_API_PORT
+    )
     if problem := refusal(occupants(ours), shell):
         print(problem, file=sys.stderr, flush=True)
         raise SystemExit(1)
     settings = ModuleSettings()
     upgrade(make_engine(settings.database_url))
     print(f"database upgraded: {settings.database_url}", flush=True)
+    if not env.get("AMAZON_PAYMENTS_API_TOKEN"):
+        env["AMAZON_PAYMENTS_API_TOKEN"] = token_file(DATA_DIR / "api-token")
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     processes: list[subprocess.Popen[bytes]] = []
     try:
@@ -160,6 +169,7 @@ def main() -> None:
         apply_alerts(env)
         print(f"Prefect UI: http://{HOST}:{PREFECT_PORT}   sandbox: {SANDBOX_URL}", flush=True)
         print(shell, flush=True)
+        print(f"ERP API: http://{HOST}:{ERP_API_PORT}  (token in {DATA_DIR / 'api-token'})")
         while all(p.poll() is None for p in processes):
             time.sleep(1)
     except KeyboardInterrupt:

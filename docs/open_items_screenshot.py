@@ -54,7 +54,11 @@ def fill_store(database_url: str) -> None:
         ),
         "HB100034": (
             "59.00",
-            [(Event.AUTHORIZED, ""), (Event.ACTIVATION_REQUESTED, ""), (Event.CAPTURE_INITIATED, "")],
+            [
+                (Event.AUTHORIZED, ""),
+                (Event.ACTIVATION_REQUESTED, ""),
+                (Event.CAPTURE_INITIATED, ""),
+            ],
         ),
     }
     for number, (price, events) in story.items():
@@ -116,13 +120,18 @@ def main() -> None:
                 cwd=REPO,
                 check=True,
             )
-            body = {"artifacts": {"key": {"any_": ["open-items"]}}, "sort": "CREATED_DESC", "limit": 1}
+            body = {
+                "artifacts": {"key": {"any_": ["open-items"]}},
+                "sort": "CREATED_DESC",
+                "limit": 1,
+            }
             [latest] = httpx.post(f"{api}/artifacts/filter", json=body, timeout=10).json()
             page = f"http://127.0.0.1:{port}/artifacts/artifact/{latest['id']}"
             args.out.parent.mkdir(parents=True, exist_ok=True)
             subprocess.run(
                 ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                 "--hide-scrollbars", "--window-size=1900,620", "--virtual-time-budget=40000", "--run-all-compositor-stages-before-draw",
+                 "--hide-scrollbars", "--window-size=1900,620",
+                 "--virtual-time-budget=40000", "--run-all-compositor-stages-before-draw",
                  f"--screenshot={args.out}", page],
                 check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip

@@ -119,12 +119,21 @@ def already_stored(orders: list[OrderLine], numbers: set[str], ids: set[str]) ->
 
 def order_from_json(line: str) -> Document:
     """One order from one JSON line; raises IntakeError naming the field at fault."""
+    return order_from_record(load_json(line))
+
+
+def load_json(text: str) -> object:
+    """JSON as the intake reads it: JSON numbers with a fraction refused, huge integers capped."""
     try:
-        raw = json.loads(line, parse_float=_refuse_float, parse_int=_whole_number)
+        return json.loads(text, parse_float=_refuse_float, parse_int=_whole_number)
     except json.JSONDecodeError as problem:
         raise IntakeError(f"malformed JSON: {problem.msg} at column {problem.colno}") from None
     except RecursionError:
         raise IntakeError("malformed JSON: nested too deeply") from None
+
+
+def order_from_record(raw: object) -> Document:
+    """One order from parsed JSON (see `load_json`); raises IntakeError naming the field."""
     record = _object(raw, ORDER_FIELDS, "order")
     currency = _string(record, "currency")
     try:

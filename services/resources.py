@@ -18,6 +18,7 @@ from adapters.erp.changes import Publisher
 from adapters.erp.store import UnitOfWork, make_engine
 from adapters.events import prefect_publisher
 from adapters.settings import AmazonPaySettings, ModuleSettings
+from domain.document_types import DocumentTypes
 from domain.next_step import Switches
 
 
@@ -38,6 +39,7 @@ class Resources:
         self.engine = engine
         self.settings = settings
         self.publish = publish  # where applied status changes go after their commit
+        self.types = document_types(settings)  # a bad name fails here, at the start
         self._amazon = amazon if isinstance(amazon, AmazonPayClient) else None
         self._make_amazon = amazon if not isinstance(amazon, AmazonPayClient) else None
         self._lock = threading.Lock()  # chunk tasks share one client from several threads
@@ -65,7 +67,7 @@ class Resources:
 
     def uow(self) -> UnitOfWork:
         """A new unit of work (one transaction) on the store."""
-        uow = UnitOfWork(self.engine)
+        uow = UnitOfWork(self.engine, self.types.after)
         uow.publish = self.publish
         return uow
 
@@ -77,6 +79,7 @@ class Resources:
             report_returns=self.settings.report_returns,
             report_cancellations=self.settings.report_cancellations,
         )
+        return UnitOfWork(self.engine, self.types.after)
 
     @property
     def gateway(self) -> AmazonGateway:
@@ -89,6 +92,17 @@ class Resources:
 
     def __repr__(self) -> str:  # never the client's key, never the database password
         return f"Resources(database={self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+def document_types(settings: ModuleSettings) -> DocumentTypes:
+    """The document types the ERP sees, from `AMAZON_PAYMENTS_DOC_TYPE_*`."""
+    return DocumentTypes(
+        successful=settings.doc_type_successful,
+        pending=settings.doc_type_pending,
+        failed=settings.doc_type_failed,
+        shipped=settings.doc_type_shipped,
+        returned=settings.doc_type_returned,
+    )
 
 
 @contextmanager

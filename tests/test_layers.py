@@ -28,6 +28,7 @@ FORBIDDEN = {
     "services": {"prefect", "tasks", "flows", "cli", "deployments", "sandbox"},
     "tasks": {"flows", "cli", "deployments", "sandbox"},
     "sandbox": {"adapters.amazon_pay", "tasks", "flows", "deployments"},
+    "api": {"tasks", "flows", "cli", "deployments", "sandbox", "adapters.erp", "sqlalchemy"},
 }
 
 

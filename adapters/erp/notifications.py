@@ -35,7 +35,7 @@ class NotificationInbox:
                 )
             )
             try:
-                uow.commit()
+                uow.session.commit()  # the driver's own error tells a duplicate apart
             except IntegrityError:
                 uow.session.rollback()
                 # Only a row with this id proves a duplicate; anything else is a real error.

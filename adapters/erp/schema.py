@@ -85,6 +85,13 @@ class DocumentRow(Base):
     dunning_lock: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    # 0004: the type the ERP sees (from the settings; doc_type is the kind the logic runs on),
+    # the ERP's payment method (None: the module's own), a credit note's own status when it is
+    # not read off its refund (refused), and the ERP's cancellation request.
+    type_name: Mapped[str | None] = mapped_column(String(32), index=True)
+    payment_method: Mapped[str | None] = mapped_column(String(64))
+    note_status: Mapped[str | None] = mapped_column(String(16))
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     items: Mapped[list[ItemRow]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="ItemRow.position"

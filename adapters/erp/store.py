@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
 from adapters.erp.amazon_refs import AmazonRefs
@@ -22,8 +24,12 @@ from domain.payment_status import PaymentState, Status, Transition
 
 if TYPE_CHECKING:
     from adapters.erp.cases import CaseRepository
+    from adapters.erp.records import DocumentRecords
     from adapters.erp.settlements import SettlementCursors, SettlementRepository
     from domain.open_items import Candidate
+
+# The ERP's document type after a payment status: (kind, new status, current type) -> type.
+TypeRule = Callable[[str, Status, "str | None"], str]
 
 
 def make_engine(url: str) -> Engine:
@@ -51,13 +57,14 @@ class UnitOfWork:
 
     publish: Publisher | None = None
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, types: TypeRule | None = None) -> None:
         self._engine = engine
+        self._types = types
         self.session: Session
 
     def __enter__(self) -> UnitOfWork:
         self.session = Session(self._engine, expire_on_commit=False)
-        self.documents = DocumentRepository(self.session)
+        self.documents = DocumentRepository(self.session, self._types)
         self.refs = AmazonRefs(self.session)
         self.calls = CallJournal(self.session)
         if self.publish is not None:
@@ -81,7 +88,11 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        self.session.commit()
+        """Commit; a unique constraint that refuses the change raises `StoreConflict`."""
+        try:
+            self.session.commit()
+        except IntegrityError as problem:
+            raise StoreConflict(str(problem.orig)) from problem
 
     # The settlement repositories are imported at first use: they bring pandas, which the
     # order processes and the notification receiver do without.
@@ -99,6 +110,13 @@ class UnitOfWork:
 
         return SettlementCursors(self.session)
 
+    @property
+    def records(self) -> DocumentRecords:
+        """What the ERP interface reads and records beside the documents (history, requests)."""
+        from adapters.erp.records import DocumentRecords
+
+        return DocumentRecords(self.session)
+
     def work(self, now: datetime, timeout: timedelta, limit: int) -> WorkQueue:
         """What the sweeper has to do now (see `adapters.erp.work_queue`)."""
         return find_work(self.session, now, timeout, limit)
@@ -112,6 +130,10 @@ class UnitOfWork:
 
 # Values per IN (...) query: below SQLite's 32766 and PostgreSQL's 65535 bound parameters.
 IN_CHUNK = 1000
+
+
+class StoreConflict(ValueError):
+    """The store refused a commit: another transaction holds what this one wanted unique."""
 
 
 class DuplicateDocument(ValueError):
@@ -128,14 +150,17 @@ class UnknownDocument(KeyError):
 class DocumentRepository:
     """Documents in and out of the store, as domain objects."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, types: TypeRule | None = None) -> None:
         self.session = session
+        self.types = types  # given: the ERP's document type follows the payment status
 
     def add(self, document: Document) -> None:
         """Stage a new document (with its Amazon references); commit through the unit of work."""
         if self._row(document.number) is not None:
             raise DuplicateDocument(f"document {document.number} already exists")
         row = _to_row(document)
+        if self.types is not None:
+            row.type_name = self.types(row.doc_type, document.payment.status, None)
         self.session.add(row)
         self.session.flush()
         for kind, amazon_id in (
@@ -200,6 +225,27 @@ class DocumentRepository:
                 detail=transition.reason or None,
             )
         )
+        if self.types is not None:
+            self._follow_type(row, self.types(row.doc_type, state.status, row.type_name))
+
+    def _follow_type(self, row: DocumentRow, type_name: str) -> None:
+        """Give the document its new type, with a history row, when the payment changed it."""
+        if type_name == row.type_name:
+            return
+        if row.type_name is None:  # stored before the types were kept: no change to show
+            row.type_name = type_name
+            return
+        self.session.add(
+            StatusEventRow(
+                document_id=row.id,
+                event="type_changed",
+                from_status=row.type_name,
+                to_status=type_name,
+                applied=True,
+                detail=None,
+            )
+        )
+        row.type_name = type_name
 
     def _row(self, number: str, lock: bool = False) -> DocumentRow | None:
         query = (

@@ -1,9 +1,8 @@
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
 
 from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, StatusEventRow
-from adapters.erp.store import DuplicateDocument, UnitOfWork
+from adapters.erp.store import DuplicateDocument, StoreConflict, UnitOfWork
 from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
 from domain.payment_status import Event
@@ -69,7 +68,7 @@ def test_an_amazon_id_belongs_to_one_document_only(engine):
         uow.commit()
     with UnitOfWork(engine) as uow:
         uow.documents.add(order("A2", permission="S01-0000001-0000001"))
-        with pytest.raises(IntegrityError):
+        with pytest.raises(StoreConflict):
             uow.commit()
     assert count(engine, AmazonRefRow) == 1
 
@@ -80,7 +79,7 @@ def test_an_idempotency_key_is_recorded_once(engine):
         uow.commit()
     with UnitOfWork(engine) as uow:
         uow.session.add(AmazonCallRow(operation="capture_charge", idempotency_key="cap-HB1-1"))
-        with pytest.raises(IntegrityError):
+        with pytest.raises(StoreConflict):
             uow.commit()
     # GETs carry no key: any number of them may be recorded
     with UnitOfWork(engine) as uow:
