@@ -11,27 +11,54 @@ for a document while an earlier call is pending.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.states import Completed, Failed, State
 
 from flows.orders import run_chunks
 from services import sweep
 from services.resources import resources
+from tasks.open_items import publish_open_items
 
 
-@flow(name="sync")
-def sync(limit: int = 5000) -> dict[str, int]:
-    """One sweep over the work queue; returns how many documents each step touched."""
+def sync_run_name() -> str:
+    """`sync-<UTC time>`, so each sweep is found by when it ran."""
+    return f"sync-{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+@flow(name="sync", flow_run_name=sync_run_name)
+def sync(limit: int = 5000) -> State:
+    """One sweep over the work queue, then the open items published as the `open-items` table.
+
+    The run's data is how many documents each step touched (`errors`: documents with a
+    problem). It ends Completed (named Swept) when every document got its answer — a refusal
+    that needs a person is an open item, not a failure — and Failed, named Errors, after
+    publishing its summary, when some document's work failed outright (a store or Amazon fault).
+    """
     with resources() as res:
         results = sweep.sweep_once(res, limit, run_chunks)
-    errors = {n: o.problem for step in results.values() for n, o in step.items() if o.refused}
-    summary = {step: len(done) for step, done in results.items()} | {"errors": len(errors)}
+        open_items = publish_open_items(res)
+    problems = {n: o.problem for step in results.values() for n, o in step.items() if o.refused}
+    faults = {n: o.problem for step in results.values() for n, o in step.items() if o.failed}
+    summary = {step: len(done) for step, done in results.items()} | {
+        "errors": len(problems),
+        "open_items": open_items,
+    }
     lines = [f"| {step} | {count} |" for step, count in summary.items()]
     create_markdown_artifact(
         key="sync-summary",
         markdown="| step | documents |\n|---|---|\n"
         + "\n".join(lines)
-        + "".join(f"\n\n- {n}: {r}" for n, r in list(errors.items())[:50]),
+        + "".join(f"\n\n- {n}: {r}" for n, r in list(problems.items())[:50]),
     )
     get_run_logger().info("sweep: %s", summary)
-    return summary
+    if faults:
+        shown = "; ".join(f"{n}: {r}" for n, r in list(faults.items())[:20])
+        return Failed(
+            name="Errors", message=f"{len(faults)} document(s) failed: {shown}", data=summary
+        )
+    worked = sum(len(done) for done in results.values())
+    message = f"{worked} document(s) worked, {open_items} open item(s)"
+    return Completed(name="Swept", message=message, data=summary)

@@ -27,6 +27,11 @@ class Outcome:
     def refused(self) -> bool:
         return bool(self.problem)
 
+    @property
+    def failed(self) -> bool:
+        """The work failed outright (a fault, not an answer): no status to report."""
+        return bool(self.problem) and self.status is None
+
     def describe(self) -> str:
         """One line for logs, results and the command line."""
         if self.problem:

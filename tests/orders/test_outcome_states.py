@@ -1,9 +1,14 @@
 """Order runs end in states named for the business outcome; refusals carry no traceback."""
 
 import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactCollectionFilter,
+    ArtifactCollectionFilterKey,
+)
 
 from domain.payment_status import Event, Status
-from flows import orders
+from flows import orders, sync
 from flows.outcome_states import end_state
 from services import authorization
 from services.outcomes import Outcome
@@ -71,3 +76,31 @@ def test_a_run_logs_the_total_amazons_ids_and_the_states_it_saw(res, amazon):
     assert outcome.notes[0].startswith("HB6: order of 100.00 EUR, charge permission ")
     assert any(" Authorized at " in line and "charge " in line for line in outcome.notes)
     assert not any("erika@example.org" in line for line in outcome.notes)
+
+
+def test_a_sweep_publishes_the_open_items_and_is_named_for_its_time(flow_env, res, amazon):
+    place_order(res, amazon, "HB7", paymentDescriptor=SLOW)
+    authorization.authorize(res, "HB7")
+    authorization.mark_overdue(res, "HB7")
+    state = sync.sync(return_state=True)
+    assert named(state) == ("COMPLETED", "Swept")
+    assert state.result()["open_items"] == 1
+    with get_client(sync_client=True) as client:
+        table = client.read_latest_artifacts(
+            artifact_filter=ArtifactCollectionFilter(
+                key=ArtifactCollectionFilterKey(any_=["open-items"])
+            )
+        )
+        run = client.read_flow_run(state.state_details.flow_run_id)
+    assert "HB7" in str(table[0].data) and "authorization_overdue" in str(table[0].data)
+    assert run.name.startswith("sync-20")
+
+
+def test_a_sweep_whose_documents_fail_outright_ends_failed_as_errors(
+    flow_env, res, amazon, monkeypatch
+):
+    place_order(res, amazon, "HB8")
+    monkeypatch.setenv("AMAZON_PAY_BASE_URL", "http://127.0.0.1:9")  # nobody answers there
+    state = sync.sync(return_state=True)
+    assert named(state) == ("FAILED", "Errors")
+    assert "HB8" in state.message and "Traceback" not in state.message
