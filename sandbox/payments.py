@@ -35,7 +35,7 @@ from sandbox.rules import (
     check_transaction_maximum,
     tolerance,
 )
-from sandbox.simulation import card_answer_delay, card_simulation
+from sandbox.simulation import card_answer_delay, card_later_decline, card_simulation
 from sandbox.state import (
     AUTHORIZATION_INITIATED,
     AUTHORIZED,
@@ -219,6 +219,8 @@ class Payments:
         if descriptor:
             charge.request["softDescriptor"] = descriptor
         late = now - charge.authorized_at > SYNC_CAPTURE_WINDOW
+        permission = self.ledger.permission(charge.charge_permission_id, environment)
+        simulation = simulation or card_later_decline(permission, "Capture Charge")
         if simulation or late:
             declined = simulation in ("AmazonRejected", "ProcessingFailure")
             outcome = (DECLINED, simulation) if declined else (CAPTURED, None)
@@ -276,6 +278,8 @@ class Payments:
             created_at=now,
             status=Status("RefundInitiated", None, now),
         )
+        permission = self.ledger.permission(charge.charge_permission_id, environment)
+        simulation = simulation or card_later_decline(permission, "Create Refund")
         reason = "AmazonRejected" if simulation == "RefundDeclined" else simulation
         self.ledger.add_refund(refund, (DECLINED, reason) if reason else (REFUNDED, None))
         return 201, refund.to_json()

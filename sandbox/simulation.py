@@ -21,6 +21,10 @@ overrides the card, as Amazon documents):
               without: a synchronous TransactionTimedOut decline (decided).
     ****4354  with canHandlePendingAuthorization: AuthorizationInitiated, later Declined
               (HardDeclined); without: a synchronous HardDeclined.
+    ****0403  (ours) authorizes at once; its capture answers CaptureInitiated, then Declined
+              (AmazonRejected) after the async delay.
+    ****0404  (ours) authorizes at once; its refunds answer RefundInitiated, then Declined
+              (AmazonRejected) after the async delay.
     ****0720  (ours, not Amazon's) like ****0701, but Amazon answers only after 20 minutes of
               sandbox time however short the async delay: longer than the module's 15-minute
               authorization wait, so a run under `make run` ends overdue and the answer comes
@@ -83,6 +87,12 @@ CARD_SIMULATIONS = {
     "4354": ("HardDeclined", "HardDeclined"),
     "0720": ("AuthorizationInitiated", "TransactionTimedOut"),
 }
+# Cards that authorize at once and whose later step is declined after the async delay:
+# the capture (CaptureInitiated, then Declined) or a refund (RefundInitiated, then Declined).
+CARD_LATER_DECLINES = {
+    "0403": ("Capture Charge", "AmazonRejected"),
+    "0404": ("Create Refund", "AmazonRejected"),
+}
 # Cards whose pending answer takes at least this long (sandbox clock), whatever the async delay.
 CARD_ANSWER_DELAYS = {"0720": timedelta(minutes=20)}
 # Every test card with what it does, as `sandbox checkout --help` and the README list them.
@@ -90,6 +100,8 @@ TEST_CARDS = {
     "Visa ****0701": "authorizes after the async delay (30 s of sandbox time by default)",
     "Visa ****4354": "declines (HardDeclined) after the async delay",
     "Visa ****0720": "authorizes after 20 minutes, beyond the 15-minute authorization wait",
+    "Visa ****0403": "authorizes at once; the capture declines (AmazonRejected) later",
+    "Visa ****0404": "authorizes at once; refunds decline (AmazonRejected) later",
 }
 
 
@@ -98,6 +110,14 @@ def card_answer_delay(permission: ChargePermission) -> timedelta | None:
     if permission.environment != "Sandbox":
         return None
     return CARD_ANSWER_DELAYS.get(permission.payment_descriptor.strip()[-4:])
+
+
+def card_later_decline(permission: ChargePermission, operation: str) -> str | None:
+    """The decline a sandbox test card implies for a capture or refund (None: it succeeds)."""
+    if permission.environment != "Sandbox":
+        return None
+    found = CARD_LATER_DECLINES.get(permission.payment_descriptor.strip()[-4:])
+    return found[1] if found is not None and found[0] == operation else None
 
 
 def card_simulation(permission: ChargePermission, pending_ok: bool) -> str | None:

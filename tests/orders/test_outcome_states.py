@@ -1,5 +1,7 @@
 """Order runs end in states named for the business outcome; refusals carry no traceback."""
 
+import threading
+
 import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
@@ -104,3 +106,31 @@ def test_a_sweep_whose_documents_fail_outright_ends_failed_as_errors(
     state = sync.sync(return_state=True)
     assert named(state) == ("FAILED", "Errors")
     assert "HB8" in state.message and "Traceback" not in state.message
+
+
+def test_declines_end_failed_with_amazons_reason_under_the_engine(flow_env, res, amazon):
+    place_order(res, amazon, "HB9", paymentDescriptor="Visa ****4354")
+    later = threading.Timer(1.0, amazon.advance, kwargs={"minutes": 1})
+    later.start()  # Amazon decides while the run waits
+    declined = orders.authorize("HB9", timeout_seconds=30, return_state=True)
+    later.join()
+    assert named(declined) == ("FAILED", "Declined")
+    assert "HardDeclined" in declined.message and "Traceback" not in declined.message
+
+    place_order(res, amazon, "HB10", price="95.10", paymentDescriptor="Visa ****0403")
+    authorization.authorize(res, "HB10")
+    apply(res, "HB10", Event.ACTIVATION_REQUESTED)
+    assert named(orders.activate("HB10", return_state=True)) == ("COMPLETED", "CapturePending")
+    amazon.advance(minutes=1)
+    capture = orders.activate("HB10", return_state=True)
+    assert named(capture) == ("FAILED", "CaptureDeclined")
+    assert "AmazonRejected" in capture.message
+
+    place_order(res, amazon, "HB11", price="95.10", paymentDescriptor="Visa ****0404")
+    authorization.authorize(res, "HB11")
+    apply(res, "HB11", Event.ACTIVATION_REQUESTED)
+    orders.activate("HB11")
+    credit_note(res, "GS11", "HB11", "25.00")
+    assert named(orders.refund("GS11", return_state=True)) == ("COMPLETED", "RefundPending")
+    amazon.advance(minutes=1)
+    assert named(orders.refund("GS11", return_state=True)) == ("FAILED", "RefundDeclined")
