@@ -17,6 +17,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
 from flows.settlement import backfill_settlements, reconcile_settlements
 from sandbox.settlement_xml import write_settlement_xml
+from tasks import settlement as steps
 from tests.posting.builders import document, last_success, payments_of, store_documents
 
 ORDERS = {"HB1": "10.00", "HB2": "20.00", "HB3": "30.00", "HB4": "40.00"}
@@ -130,3 +131,25 @@ def test_nothing_is_imported_while_import_settlements_is_off(inbox, engine, monk
     assert summary["reports"] == 0
     assert any("import_settlements is off" in note for note in summary["notes"])
     assert (inbox / "waiting.xml").exists() and payments_of(engine) == []
+
+
+def test_a_run_that_posts_is_posted_and_one_whose_source_fails_ends_as_errors(
+    inbox, engine, amazon_env, monkeypatch
+):
+    store_documents(engine, *(document(n, gross) for n, gross in ORDERS.items()))
+    write_settlement_xml(
+        inbox / "good.xml",
+        orders=4,
+        seed=6,
+        merchant_order_ids=list(ORDERS),
+        order_amounts=list(ORDERS.values()),
+    )
+    posted = reconcile_settlements(return_state=True)
+    assert (posted.type.value, posted.name) == ("COMPLETED", "Posted")
+    assert posted.result()["posted"] == 1
+    monkeypatch.setenv("AMAZON_PAY_BASE_URL", "http://127.0.0.1:9")  # Amazon does not answer
+    quick = steps.list_api_reports.with_options(retries=0)  # not minutes of the task's backoff
+    monkeypatch.setattr(steps, "list_api_reports", quick)
+    failed = reconcile_settlements(return_state=True)
+    assert (failed.type.value, failed.name) == ("FAILED", "Errors")
+    assert "Get Reports failed" in failed.message and "Traceback" not in failed.message
