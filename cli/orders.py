@@ -11,8 +11,8 @@ from adapters.erp.store import UnitOfWork
 from adapters.settings import ModuleSettings
 from cli.context import engine, fail
 from cli.order_file import DEFAULT_MAX_BYTES, FileTooLarge, bounded_lines
-from domain.documents import Document
 from domain.intake import LineError, OrderLine, already_stored, amazon_ids, read_order_lines
+from services.document_view import document_json
 from services.resources import document_types
 
 app = typer.Typer(help="Orders from the webshop.", no_args_is_help=True)
@@ -78,33 +78,6 @@ def show(number: str) -> None:
     if document is None:
         fail(f"no document {number}")
     typer.echo(json.dumps(document_json(document), indent=2, ensure_ascii=False))
-
-
-def document_json(document: Document) -> dict[str, object]:
-    """The document as plain JSON: amounts as decimal strings, never floats."""
-    return {
-        "number": document.number,
-        "type": document.doc_type.value,
-        "currency": document.currency,
-        "charge_permission_id": document.charge_permission_id,
-        "charge_id": document.charge_id,
-        "items": [
-            {
-                "sku": item.sku,
-                "name": item.name,
-                "quantity": item.quantity,
-                "unit_price": str(item.unit_price.amount),
-            }
-            for item in document.all_items()
-        ],
-        "shipping": str(document.shipping.amount),
-        "customer": {"name": document.customer.name, "email": document.customer.email},
-        "gross_total": str(document.gross_total.amount),
-        "payment_status": document.payment.status.value,
-        "captured": str(document.payment.captured.amount),
-        "refunded": str(document.payment.refunded.amount),
-        "dunning_lock": document.dunning_lock,
-    }
 
 
 def _step(action: str, number: str, items: list[str] | None = None) -> None:

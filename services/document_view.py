@@ -21,23 +21,11 @@ def note_status(facts: Facts, amazon: list[AmazonObject]) -> str:
     return facts.note_status or "pending"
 
 
-def document_view(
-    uow: UnitOfWork, document: Document, types: DocumentTypes, method: str
-) -> dict[str, Any]:
-    """The document as JSON: amounts as decimal strings, identifiers as strings."""
-    records: DocumentRecords = uow.records
-    facts = records.facts(document.number)
-    assert facts is not None
-    amazon = records.amazon(document.number)
-    is_note = document.doc_type is DocumentType.CREDIT_NOTE
-    status = note_status(facts, amazon) if is_note else document.payment.status.value
+def document_json(document: Document) -> dict[str, Any]:
+    """The document as `orders show` prints it: amounts as decimal strings, never floats."""
     return {
         "number": document.number,
-        "type": facts.type_name
-        or types.after(facts.kind, document.payment.status, facts.type_name),
-        "kind": document.doc_type.value,
-        "payment_method": facts.payment_method or method,
-        "refers_to": document.refers_to,
+        "type": document.doc_type.value,
         "currency": document.currency,
         "charge_permission_id": document.charge_permission_id,
         "charge_id": document.charge_id,
@@ -53,11 +41,32 @@ def document_view(
         "shipping": str(document.shipping.amount),
         "customer": {"name": document.customer.name, "email": document.customer.email},
         "gross_total": str(document.gross_total.amount),
-        "payment_status": status,
-        "status_reason": facts.status_reason,
+        "payment_status": document.payment.status.value,
         "captured": str(document.payment.captured.amount),
         "refunded": str(document.payment.refunded.amount),
         "dunning_lock": document.dunning_lock,
+    }
+
+
+def document_view(
+    uow: UnitOfWork, document: Document, types: DocumentTypes, method: str
+) -> dict[str, Any]:
+    """The document as JSON: amounts as decimal strings, identifiers as strings."""
+    records: DocumentRecords = uow.records
+    facts = records.facts(document.number)
+    assert facts is not None
+    amazon = records.amazon(document.number)
+    is_note = document.doc_type is DocumentType.CREDIT_NOTE
+    status = note_status(facts, amazon) if is_note else document.payment.status.value
+    return {
+        **document_json(document),
+        "type": facts.type_name
+        or types.after(facts.kind, document.payment.status, facts.type_name),
+        "kind": document.doc_type.value,
+        "payment_method": facts.payment_method or method,
+        "refers_to": document.refers_to,
+        "payment_status": status,
+        "status_reason": facts.status_reason,
         "cancel_requested": facts.cancel_requested,
         "credit_notes": [] if is_note else records.credit_notes_of(document.number),
         "history": [
