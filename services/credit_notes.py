@@ -129,9 +129,9 @@ def _next_note_number(uow: UnitOfWork, order: str) -> str:
 def refund_note(res: Resources, number: str) -> Outcome:
     """The sweeper's refund of a credit note: one above the refund ceiling is refused once,
     with the reason on the credit note and in its history, and not tried again."""
-    reason = _over_ceiling(res, number)
-    if reason:
-        return Outcome(number, None, reason)
+    refused = _over_ceiling(res, number)
+    if refused is not None:
+        return refused
     outcome = refunds.refund(res, number)
     with res.uow() as uow:
         facts = uow.records.facts(number)
@@ -143,8 +143,9 @@ def refund_note(res: Resources, number: str) -> Outcome:
     return outcome
 
 
-def _over_ceiling(res: Resources, number: str) -> str:
-    """Refuse (and record) a credit note without a refund that is above the order's ceiling."""
+def _over_ceiling(res: Resources, number: str) -> Outcome | None:
+    """Refuse (and record) a credit note without a refund that is above the order's ceiling;
+    the refusal reports the order's status, like every refund outcome."""
     with res.uow() as uow:
         note = uow.documents.get(number)
         if (
@@ -152,16 +153,16 @@ def _over_ceiling(res: Resources, number: str) -> str:
             or not note.refers_to
             or uow.refs.refs(uow.documents.id_of(number), "refund")
         ):
-            return ""
+            return None
         order = uow.documents.get(note.refers_to)
         if order is None or order.payment.status not in (
             Status.ACTIVATED,
             Status.PARTIALLY_REFUNDED,
         ):
-            return ""
+            return None
         ceiling = order.payment.refund_ceiling()
         if note.gross_total <= ceiling:
-            return ""
+            return None
         reason = (
             f"{number}: the refund of {note.gross_total} exceeds what may still be refunded on "
             f"{order.number} ({ceiling}); a corrected credit note is a new request"
@@ -169,4 +170,4 @@ def _over_ceiling(res: Resources, number: str) -> str:
         uow.records.set_note_status(number, "refused", reason)
         uow.records.add_event(number, "refund_refused", "pending", "refused", reason)
         uow.commit()
-        return reason
+        return Outcome(number, order.payment.status, reason)
