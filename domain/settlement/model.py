@@ -40,7 +40,7 @@ FRAME_COLUMNS: dict[str, str] = {
 
 # Rows per streamed chunk by default: memory follows the chunk, not the report, and per-chunk
 # overheads (building a frame, one GX run) are spread over many rows.
-DEFAULT_CHUNK_ROWS = 100_000
+DEFAULT_CHUNK_ROWS = 50_000
 
 # Longest identifier a report may state for transaction_id, amazon_order_id, merchant_order_id
 # and sku: the store keeps them (or matches them against) columns of 64 characters.
