@@ -27,10 +27,10 @@ from adapters.quality.runner import (
     CSV_FORMAT,
     MAX_OFFENDING_ROWS,
     Partial,
-    _offending_rows,
     fee_partials,
     merged_outcome,
     missing_fee_lines,
+    offending_rows,
     partial,
     positioned,
     row_parameters,
@@ -118,7 +118,7 @@ class _Running:
 
     @staticmethod
     def _cells(frame: pd.DataFrame, positions: list[int], offset: int) -> list[dict[str, Any]]:
-        return _offending_rows(frame, positions, VALUE_COLUMNS[REPORT_WIDE_ROW_CHECK], offset)
+        return offending_rows(frame, positions, VALUE_COLUMNS[REPORT_WIDE_ROW_CHECK], offset)
 
     def _add_to_sum(self, frame: pd.DataFrame) -> None:
         if self.sum_columns is None:

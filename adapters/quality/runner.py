@@ -187,7 +187,7 @@ def partial(r: ExpectationValidationResult, source: pd.DataFrame, offset: int = 
         name=name,
         success=bool(r.success),
         result=result,
-        offending_rows=_offending_rows(source, positions, VALUE_COLUMNS.get(name, ()), offset),
+        offending_rows=offending_rows(source, positions, VALUE_COLUMNS.get(name, ()), offset),
         expectation_type=str(r.expectation_config.type if r.expectation_config else ""),
         kwargs=dict(r.expectation_config.kwargs if r.expectation_config else {}),
         error=_error(r.exception_info),
@@ -260,7 +260,7 @@ def _observed(result: dict[str, Any], count: int, currency: str | None, exact: b
     return "not evaluated"
 
 
-def _offending_rows(
+def offending_rows(
     source: pd.DataFrame, positions: list[int], value_columns: tuple[str, ...], offset: int = 0
 ) -> list[dict[str, Any]]:
     if not positions:
