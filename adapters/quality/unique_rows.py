@@ -13,6 +13,7 @@ number and source line differ per member.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from typing import Any
 
@@ -33,6 +34,7 @@ class UniqueRows:
         self._first: list[np.ndarray] = []  # per chunk: first hash of each row
         self._second: list[np.ndarray] = []
         self._lines: list[np.ndarray] = []
+        self._starts: list[int] = []  # the first row of each chunk
         self._seen = np.empty(0, dtype=np.uint64)  # first hashes so far, sorted, distinct
         self._seen_at = np.empty(0, dtype=np.int64)  # the row where each was first seen
         # (hash pair) -> (first row of its group, key cells); at most the max_rows groups that
@@ -57,6 +59,7 @@ class UniqueRows:
         self._first.append(first)
         self._second.append(second)
         self._lines.append(lines)
+        self._starts.append(self.rows)
         self._remember_groups(first, second, cells_of)
         self.rows += len(frame)
 
@@ -69,11 +72,10 @@ class UniqueRows:
         if candidates.any():
             repeated = np.isin(first, values[candidates])
             self._remember(first, second, values, starts, repeated, cells_of)
-        new = ~earlier
-        merged = np.concatenate([self._seen, values[new]])
-        merged_at = np.concatenate([self._seen_at, (where + self.rows)[new]])
-        order = np.argsort(merged, kind="stable")
-        self._seen, self._seen_at = merged[order], merged_at[order]
+        new = ~earlier  # values are sorted: inserting them keeps `_seen` sorted
+        slots = np.searchsorted(self._seen, values[new])
+        self._seen = np.insert(self._seen, slots, values[new])
+        self._seen_at = np.insert(self._seen_at, slots, (where + self.rows)[new])
 
     def _remember(
         self,
@@ -105,25 +107,38 @@ class UniqueRows:
             self._cells = dict(kept)
 
     def outcome(self) -> tuple[int, list[dict[str, Any]]]:
-        """How many rows share their key with another row, and the first of them with cells."""
+        """How many rows share their key with another row, and the first of them with cells.
+
+        Called once, at the end: it frees the running state as it goes, to keep the peak low.
+        """
         if not self._first:
             return 0, []
-        first = np.concatenate(self._first)
-        second = np.concatenate(self._second)
+        self._seen = np.empty(0, dtype=np.uint64)
+        self._seen_at = np.empty(0, dtype=np.int64)
+        first, self._first = np.concatenate(self._first), []
+        second, self._second = np.concatenate(self._second), []
         order = np.lexsort((second, first))
-        same = (first[order][1:] == first[order][:-1]) & (second[order][1:] == second[order][:-1])
+        in_order = first[order]
+        same = in_order[1:] == in_order[:-1]
+        in_order = second[order]
+        same &= in_order[1:] == in_order[:-1]
+        del in_order
         member = np.zeros(len(order), dtype=bool)
         member[1:] |= same
         member[:-1] |= same
         offending = np.sort(order[member])
-        lines = np.concatenate(self._lines)
+        del order, member, same
         rows: list[dict[str, Any]] = []
         for position in offending[: self.max_rows].tolist():
             pair = (int(first[position]), int(second[position]))
             cells = self._cells.get(pair, (0, {"row": position, "source_line": None}))[1]
-            line = int(lines[position])
+            line = self._line(position)
             row = {**cells, "row": position}
             if "source_line" in row:
                 row["source_line"] = None if line == _NO_LINE else line
             rows.append(row)
         return len(offending), rows
+
+    def _line(self, position: int) -> int:
+        chunk = bisect.bisect_right(self._starts, position) - 1
+        return int(self._lines[chunk][position - self._starts[chunk]])
