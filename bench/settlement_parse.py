@@ -1,151 +1,191 @@
-"""Benchmark: parse_report on a 100,000-order XML settlement report against a bare iterparse pass.
+"""Benchmark: the streaming parse and check of a generated XML settlement report, as whole
+processes, beside a bare `lxml.etree.iterparse` pass over the same file.
 
-Run from the repository root:  .venv/bin/python bench/settlement_parse.py [--orders N]
-It writes bench/out/settlement-<N>.xml (gitignored), times (a) a bare lxml iterparse pass that
-sums every money leaf and (b) parse_report, in the same run, and measures the parse's peak
-memory in fresh subprocesses (RSS growth, and tracemalloc's peak of Python-visible memory)
-against the frame's own size. Targets, not asserted: parse <= 2x bare, peak <= 2x frame.
+Run from the repository root:
+    .venv/bin/python bench/settlement_parse.py [--orders 250000] [--orders 1000000] [--pairs 3]
+
+Each report is generated into a temporary directory (never committed, deleted afterwards).
+Then, alternately (A B A B ...), fresh interpreters run (A) `iter_report` + `check_report_chunks`
+(parse and check, as `settlement parse --json` does; the process prints one JSON line) and
+(B) the bare pass that reads every money leaf. Start-up and imports are included. The ratio is
+taken pair by pair (the median is printed) and each process's peak RSS is the kernel's own
+account of the finished child (wait4). Targets, not asserted: A <= 2.0x B, A's peak <= 400 MB.
+`--parse-only` also times the chunked parse without the check; BENCH_CHUNK_ROWS sets the chunk.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import tracemalloc
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lxml import etree  # noqa: E402
-
-from domain.settlement.model import ParsedReport  # noqa: E402
-from domain.settlement.parse import parse_report  # noqa: E402
-from domain.settlement.xml_transactions import KIND_OF_ELEMENT  # noqa: E402
-from sandbox.settlement_xml import write_settlement_xml  # noqa: E402
-
-_TRANSACTIONS = frozenset(KIND_OF_ELEMENT)
-T = TypeVar("T")
+MAX_BYTES = 8 * 2**30  # the 1,000,000-order report is ~0.9 GB: above the default limit
 
 
 def bare_pass(path: Path) -> Decimal:
-    """The floor: one iterparse over every element, summing the money leaves, freeing as it goes."""
+    """The floor: one iterparse over every element, summing the money leaves, freeing each
+    transaction (a child of SettlementReport) once read. Imports lxml only."""
+    from lxml import etree
+
     total = Decimal(0)
     for _event, element in etree.iterparse(str(path), events=("end",)):
         if element.get("currency") is not None:
             total += Decimal(str(element.text))
-        elif element.tag in _TRANSACTIONS:
+        elif (parent := element.getparent()) is not None and parent.tag == "SettlementReport":
             element.clear()
             while element.getprevious() is not None:
-                del element.getparent()[0]
+                del parent[0]
     return total
 
 
-def parse_file(path: Path) -> ParsedReport:
+def parse_file(path: Path) -> Any:
+    """The whole report as one ParsedReport (what bench/settlement_pipeline.py posts)."""
+    from domain.settlement.parse import parse_report
+
     with path.open("rb") as stream:
-        return parse_report(stream, max_bytes=2**31)
+        return parse_report(stream, max_bytes=MAX_BYTES)
 
 
-def timed(function: Callable[..., T], *args: object) -> tuple[float, float, T]:
-    """(CPU seconds, wall seconds, result) of one call."""
-    started, started_cpu = time.perf_counter(), time.process_time()
-    result = function(*args)
-    return time.process_time() - started_cpu, time.perf_counter() - started, result
+def chunk_rows() -> int:
+    """Rows per chunk in the children: BENCH_CHUNK_ROWS, else the parsers' default."""
+    from domain.settlement.model import DEFAULT_CHUNK_ROWS
+
+    return int(os.environ.get("BENCH_CHUNK_ROWS", DEFAULT_CHUNK_ROWS))
 
 
-def best_of(repeat: int, path: Path) -> dict[str, tuple[float, float]]:
-    """The fastest (CPU, wall) seconds of bare pass and parse, run alternately `repeat` times.
+def stream_and_check(path: Path) -> dict[str, Any]:
+    """Parse in chunks and check them as they come; nothing holds the whole report."""
+    from adapters.quality.chunked import check_report_chunks
+    from domain.settlement.parse import iter_report
 
-    CPU time is what the ratio uses: on a machine shared with other jobs, wall time measures
-    the neighbours as much as the parser; alternating spreads their load over both.
-    """
-    runs: dict[str, list[tuple[float, float]]] = {"bare": [], "parse": []}
-    for _ in range(repeat):
-        cpu, wall, _total = timed(bare_pass, path)
-        runs["bare"].append((cpu, wall))
-        cpu, wall, _report = timed(parse_file, path)
-        runs["parse"].append((cpu, wall))
+    tally = {"rows": 0, "sum_minor": 0, "chunks": 0}
+
+    def counted(chunks: Any) -> Any:
+        for chunk in chunks:
+            tally["rows"] += len(chunk.frame)
+            tally["sum_minor"] += int(chunk.frame["amount_minor"].sum())
+            tally["chunks"] += 1
+            yield chunk
+
+    with path.open("rb") as stream:
+        chunks = iter_report(stream, max_bytes=MAX_BYTES, chunk_rows=chunk_rows())
+        result = check_report_chunks(counted(chunks))
     return {
-        name: (min(cpu for cpu, _ in times), min(wall for _, wall in times))
-        for name, times in runs.items()
+        "settlement_id": result.settlement_id,
+        **tally,
+        "valid": result.valid,
+        "failed_expectations": result.failed_expectations,
     }
 
 
-def _current_rss() -> int:
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * resource.getpagesize()
+def stream_only(path: Path) -> dict[str, Any]:
+    """Parse in chunks without the check (to tell the parse's share from the check's)."""
+    from domain.settlement.parse import iter_report
+
+    rows = total = 0
+    with path.open("rb") as stream:
+        for chunk in iter_report(stream, max_bytes=MAX_BYTES, chunk_rows=chunk_rows()):
+            rows += len(chunk.frame)
+            total += int(chunk.frame["amount_minor"].sum())
+    return {"rows": rows, "sum_minor": total}
 
 
-def measure_memory(path: Path, mode: str) -> dict[str, float]:
-    """Run in a fresh process: the parse's peak memory beside the frame's own size."""
-    if mode == "tracemalloc":
-        tracemalloc.start()
-        report = parse_file(path)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-    else:
-        baseline = _current_rss()
-        report = parse_file(path)
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - baseline
-    frame_bytes = int(report.frame.memory_usage(deep=True).sum())
-    return {"peak": peak, "frame": frame_bytes, "rows": len(report.frame)}
+def run_child(command: list[str]) -> dict[str, Any]:
+    """One whole process: wall and CPU seconds, peak RSS (MB) and its last output line."""
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    out = child.stdout.read() if child.stdout else ""
+    _pid, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"{command} exited {child.returncode}")
+    return {
+        "wall": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "output": out.strip().splitlines()[-1] if out.strip() else "",
+    }
 
 
-def _in_subprocess(path: Path, mode: str) -> dict[str, float]:
-    output = subprocess.run(
-        [sys.executable, __file__, "--memory", mode, "--file", str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output)
+def bench(path: Path, pairs: int, total_minor: int, parse_only: bool) -> None:
+    me = [sys.executable, str(Path(__file__).resolve())]
+    runs: dict[str, list[dict[str, Any]]] = {"stream": [], "bare": [], "parse": []}
+    for _ in range(pairs):
+        runs["stream"].append(run_child([*me, "--child", "stream", str(path)]))
+        runs["bare"].append(run_child([*me, "--child", "bare", str(path)]))
+        if parse_only:
+            runs["parse"].append(run_child([*me, "--child", "parse", str(path)]))
+    streamed = json.loads(runs["stream"][-1]["output"])
+    print(f"  streamed parse + check: {json.dumps(streamed)}")
+    if streamed["sum_minor"] != total_minor or not streamed["valid"]:
+        raise SystemExit(f"the streamed parse disagrees with the generator ({total_minor})")
+    labels = {
+        "stream": "parse+check (stream)",
+        "bare": "bare iterparse pass",
+        "parse": "parse only",
+    }
+    for name, label in labels.items():
+        if not runs[name]:
+            continue
+        walls = [r["wall"] for r in runs[name]]
+        print(
+            f"  {label:22} wall median {statistics.median(walls):6.2f} s "
+            f"(min {min(walls):.2f}), CPU median "
+            f"{statistics.median(r['cpu'] for r in runs[name]):6.2f} s, peak RSS "
+            f"{max(r['peak_mb'] for r in runs[name]):6.0f} MB"
+        )
+    ratios = [s["wall"] / b["wall"] for s, b in zip(runs["stream"], runs["bare"], strict=True)]
+    cpu = [s["cpu"] / b["cpu"] for s, b in zip(runs["stream"], runs["bare"], strict=True)]
+    print(
+        f"  ratio stream/bare: wall median {statistics.median(ratios):.2f} "
+        f"(pairs: {', '.join(f'{r:.2f}' for r in ratios)}), CPU median "
+        f"{statistics.median(cpu):.2f}  (target <= 2.0; peak RSS target <= 400 MB)"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--memory", choices=("rss", "tracemalloc"), help=argparse.SUPPRESS)
-    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--orders", type=int, action="append", help="default: 250000")
+    parser.add_argument("--pairs", type=int, default=3, help="A/B pairs per report")
+    parser.add_argument(
+        "--parse-only", action="store_true", help="also time the chunked parse without the check"
+    )
+    parser.add_argument("--child", choices=("stream", "bare", "parse"), help=argparse.SUPPRESS)
+    parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.memory:
-        print(json.dumps(measure_memory(args.file, args.memory)))
+    if args.child == "bare":
+        print(json.dumps({"sum": str(bare_pass(args.file))}))
         return
-    path = ROOT / "bench" / "out" / f"settlement-{args.orders}.xml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    generated = write_settlement_xml(path, orders=args.orders, seed=1)
-    print(
-        f"generated {path.name}: {path.stat().st_size / 1e6:.1f} MB, {generated.amounts} amounts,"
-        f" in {time.perf_counter() - started:.1f} s"
-    )
-    bare_total, report = bare_pass(path), parse_file(path)
-    assert report.frame["amount_minor"].sum() == generated.total.to_minor()
-    assert bare_total == 2 * generated.total.amount  # TotalAmount is a money leaf too
-    rows = len(report.frame)
-    del report
-    times = best_of(args.repeat, path)
-    (bare_cpu, bare_wall), (parse_cpu, parse_wall) = times["bare"], times["parse"]
-    print(f"bare iterparse pass: {bare_cpu:.2f} s CPU ({bare_wall:.2f} s wall)")
-    print(f"parse_report:        {parse_cpu:.2f} s CPU ({parse_wall:.2f} s wall), {rows} rows")
-    print(
-        f"ratio parse/bare:    {parse_cpu / bare_cpu:.2f} CPU, "
-        f"{parse_wall / bare_wall:.2f} wall  (target <= 2)"
-    )
-    for mode in ("rss", "tracemalloc"):
-        memory = _in_subprocess(path, mode)
-        print(
-            f"peak memory ({mode}): {memory['peak'] / 1e6:.0f} MB vs frame "
-            f"{memory['frame'] / 1e6:.0f} MB: ratio {memory['peak'] / memory['frame']:.2f}"
-            " (target <= 2)"
-        )
+    if args.child == "stream":
+        print(json.dumps(stream_and_check(args.file)))
+        return
+    if args.child == "parse":
+        print(json.dumps(stream_only(args.file)))
+        return
+    from sandbox.settlement_xml import write_settlement_xml
+
+    for orders in args.orders or [250_000]:
+        with tempfile.TemporaryDirectory(prefix="settlement-bench-") as directory:
+            path = Path(directory) / f"settlement-{orders}.xml"
+            started = time.perf_counter()
+            generated = write_settlement_xml(path, orders=orders, seed=1)
+            print(
+                f"{orders} orders: {path.stat().st_size / 1e6:.0f} MB, {generated.amounts} "
+                f"money rows, generated in {time.perf_counter() - started:.0f} s"
+            )
+            bench(path, args.pairs, generated.total.to_minor(), args.parse_only)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ errors (a report that is not a ParsedReport) raise.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -60,16 +61,22 @@ def check_report(
     started = time.perf_counter()
     engine = validation_engine()
     header, frame = report.header, report.frame
-    rows = _positioned(frame)
-    parameters = _row_parameters(header, posted_at_tolerance)
-    texts = _texts(header, parameters)
+    rows = positioned(frame)
+    parameters = row_parameters(header, posted_at_tolerance)
+    texts = texts_for(header, parameters)
     outcomes = _run(engine, "rows", rows, frame, parameters, texts)
     if {"transaction_kind", "amazon_order_id"} <= set(rows.columns):
         narrow = rows[["transaction_kind", "amazon_order_id"]]
         outcomes += _run(engine, "order_ids", narrow, frame, {}, texts)
     if header.stated_total is not None:
-        outcomes += _total_outcomes(engine, header, header.stated_total, rows, frame)
-    outcomes += _fee_outcomes(engine, report)
+        # Only the summed column: GX fingerprints every frame it loads, so narrow is faster.
+        summed = rows[["amount_minor"]] if "amount_minor" in rows else rows.iloc[:, :0]
+        outcomes += total_outcomes(engine, header, header.stated_total, summed)
+    if report.transactions is not None:
+        fees = fee_partials(engine, report.transactions)
+        outcomes += [merged_outcome([p], {}) for p in fees]
+    elif header.report_format == CSV_FORMAT:
+        outcomes.append(missing_fee_lines())
     return CheckResult.from_outcomes(
         outcomes,
         suite_name=SUITE_ID,
@@ -80,7 +87,7 @@ def check_report(
     )
 
 
-def _row_parameters(header: ReportHeader, tolerance: timedelta) -> dict[str, Any]:
+def row_parameters(header: ReportHeader, tolerance: timedelta) -> dict[str, Any]:
     return {
         "settlement_ids": [header.settlement_id],
         "currencies": [header.currency],
@@ -89,7 +96,7 @@ def _row_parameters(header: ReportHeader, tolerance: timedelta) -> dict[str, Any
     }
 
 
-def _texts(header: ReportHeader, parameters: dict[str, Any]) -> dict[str, str]:
+def texts_for(header: ReportHeader, parameters: dict[str, Any]) -> dict[str, str]:
     """The words that fill the `EXPECTED` templates of the row checks."""
     return {
         "settlement_id": header.settlement_id,
@@ -99,13 +106,11 @@ def _texts(header: ReportHeader, parameters: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _total_outcomes(
-    engine: ValidationEngine,
-    header: ReportHeader,
-    total: Money,
-    rows: pd.DataFrame,
-    frame: pd.DataFrame,
+def total_outcomes(
+    engine: ValidationEngine, header: ReportHeader, total: Money, summed: pd.DataFrame
 ) -> list[ExpectationOutcome]:
+    """The stated-total check on `summed`: the report's amount_minor column, or any frame whose
+    amounts add up to the same (one row holding the running sum of a chunked report)."""
     if total.currency != header.currency:
         return [
             ExpectationOutcome(
@@ -119,33 +124,31 @@ def _total_outcomes(
         ]
     minor = total.to_minor()
     texts = {"stated_total": f"{minor} ({total})", "currency": total.currency}
-    # Only the summed column: GX fingerprints every frame it loads, so narrow is faster.
-    summed = rows[["amount_minor"]] if "amount_minor" in rows else rows.iloc[:, :0]
     parameters = {"stated_total_minor": minor}
-    return _run(engine, "total", summed, frame, parameters, texts, total_minor=minor)
+    return _run(engine, "total", summed, summed, parameters, texts, total_minor=minor)
 
 
-def _fee_outcomes(engine: ValidationEngine, report: ParsedReport) -> list[ExpectationOutcome]:
-    lines = report.transactions
-    if lines is None:
-        if report.header.report_format != CSV_FORMAT:
-            return []
-        return [
-            ExpectationOutcome(
-                name="fee_columns_present",
-                success=False,
-                observed="no transaction lines",
-                expected=EXPECTED["fee_columns_present"],
-                expectation_type="pandas",
-            )
-        ]
+def missing_fee_lines() -> ExpectationOutcome:
+    """The Amazon Pay CSV came without its transaction lines: the fee checks cannot run."""
+    return ExpectationOutcome(
+        name="fee_columns_present",
+        success=False,
+        observed="no transaction lines",
+        expected=EXPECTED["fee_columns_present"],
+        expectation_type="pandas",
+    )
+
+
+def fee_partials(engine: ValidationEngine, lines: pd.DataFrame, offset: int = 0) -> list[Partial]:
+    """The fee arithmetic on Amazon Pay CSV lines, the first of them line `offset` of the report."""
     derived: dict[str, Any] = {}
     # Negated copies turn "a + b = c" into "a + b + (-c) = 0" for ExpectMulticolumnSumToEqual.
     # A non-integer column gets no copy, so the sum check fails on it instead of raising here.
     for column, negated in (("total_fee_minor", NEG_TOTAL_FEE), ("net_minor", NEG_NET)):
         if column in lines and pd.api.types.is_integer_dtype(lines[column].dtype):
             derived[negated] = -lines[column]
-    return _run(engine, "fees", _positioned(lines).assign(**derived), lines, {}, {})
+    results = engine.validate("fees", positioned(lines).assign(**derived), {})
+    return [partial(r, lines, offset) for r in results]
 
 
 def _run(
@@ -159,40 +162,68 @@ def _run(
     total_minor: int | None = None,
 ) -> list[ExpectationOutcome]:
     results = engine.validate(part, checked, parameters)
-    return [_outcome(r, source, texts, total_minor) for r in results]
+    return [merged_outcome([partial(r, source)], texts, total_minor) for r in results]
 
 
-def _outcome(
-    r: ExpectationValidationResult,
-    source: pd.DataFrame,
-    texts: dict[str, str],
-    total_minor: int | None,
-) -> ExpectationOutcome:
+@dataclass
+class Partial:
+    """One expectation's result on one frame (a whole report or one chunk of it)."""
+
+    name: str
+    success: bool
+    result: dict[str, Any]  # GX's result dict (counts, observed value, details)
+    offending_rows: list[dict[str, Any]]  # "row" numbered in the whole report
+    expectation_type: str
+    kwargs: dict[str, Any]
+    error: str | None
+
+
+def partial(r: ExpectationValidationResult, source: pd.DataFrame, offset: int = 0) -> Partial:
+    """A GX result with its offending rows read from `source` (whose first row is `offset`)."""
     name = check_name(r)
-    kwargs = r.expectation_config.kwargs if r.expectation_config else {}
     result: dict[str, Any] = dict(r.result or {})
-    count = int(result.get("unexpected_count") or 0)
     positions = _positions(result.get("unexpected_index_list"))
-    success = bool(r.success)
+    return Partial(
+        name=name,
+        success=bool(r.success),
+        result=result,
+        offending_rows=offending_rows(source, positions, VALUE_COLUMNS.get(name, ()), offset),
+        expectation_type=str(r.expectation_config.type if r.expectation_config else ""),
+        kwargs=dict(r.expectation_config.kwargs if r.expectation_config else {}),
+        error=_error(r.exception_info),
+    )
+
+
+def merged_outcome(
+    parts: list[Partial], texts: dict[str, str], total_minor: int | None = None
+) -> ExpectationOutcome:
+    """One expectation's verdict over consecutive frames: counts added, rows in report order."""
+    first = next((p for p in parts if not p.success), parts[0])
+    result = dict(first.result)  # table-level values (columns, dtype) from the first failure
+    count = sum(int(p.result.get("unexpected_count") or 0) for p in parts)
+    if all("element_count" in p.result for p in parts):
+        result["element_count"] = sum(int(p.result["element_count"]) for p in parts)
+    success = all(p.success for p in parts)
     if total_minor is not None:
         # GX turns min/max into floats and compares through numpy, so past 2**53 minor units two
         # different totals look equal. Its observed sum is an exact int64: decide on that.
         observed_sum = jsonable(result.get("observed_value"))
         success = isinstance(observed_sum, int) and observed_sum == total_minor
     currency = texts.get("currency") if total_minor is not None else None
+    name = first.name
     return ExpectationOutcome(
         name=name,
         success=success,
-        observed=_observed(result, count, currency, kwargs.get("exact_match", True)),
+        observed=_observed(result, count, currency, first.kwargs.get("exact_match", True)),
         expected=EXPECTED[name].format(**texts) if name in EXPECTED else "",
         unexpected_count=count,
-        offending_rows=_offending_rows(source, positions, VALUE_COLUMNS.get(name, ())),
-        expectation_type=str(r.expectation_config.type if r.expectation_config else ""),
-        error=_error(r.exception_info),
+        offending_rows=[row for p in parts for row in p.offending_rows][:MAX_OFFENDING_ROWS],
+        expectation_type=first.expectation_type,
+        error=next((p.error for p in parts if p.error), None),
     )
 
 
-def _positioned(frame: pd.DataFrame) -> pd.DataFrame:
+def positioned(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame (not copied) indexed by row position, the index named ROW for GX to report."""
     return frame.set_axis(pd.RangeIndex(len(frame), name=ROW), axis=0)
 
@@ -229,15 +260,15 @@ def _observed(result: dict[str, Any], count: int, currency: str | None, exact: b
     return "not evaluated"
 
 
-def _offending_rows(
-    source: pd.DataFrame, positions: list[int], value_columns: tuple[str, ...]
+def offending_rows(
+    source: pd.DataFrame, positions: list[int], value_columns: tuple[str, ...], offset: int = 0
 ) -> list[dict[str, Any]]:
     if not positions:
         return []
     picked = source.iloc[positions]
     rows: list[dict[str, Any]] = []
     for position, (_, cells) in zip(positions, picked.iterrows(), strict=True):
-        row: dict[str, Any] = {"row": position}
+        row: dict[str, Any] = {"row": offset + position}
         row.update({c: jsonable(cells[c]) for c in ROW_IDS if c in cells.index})
         values = {c: jsonable(cells[c]) for c in value_columns if c in cells.index}
         row["value"] = next(iter(values.values())) if len(values) == 1 else values

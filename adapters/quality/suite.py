@@ -1,11 +1,15 @@
 """The versioned expectation suite a settlement report must meet before anything is posted.
 
-`settlement_report_v1` runs in three parts, because GX validates one frame per suite and two
+`settlement_report_v1` runs in parts, because GX validates one frame per suite and two
 checks only exist for one format:
 
-- ``rows``  on the canonical frame (every format);
+- ``rows``  on the canonical frame (every format); ``order_ids`` on two of its columns;
 - ``total`` on the canonical frame when the header states a total (XML TotalAmount);
 - ``fees``  on `ParsedReport.transactions` (the Amazon Pay CSV lines with their fee columns).
+
+A report checked in chunks runs ``chunk_rows`` (``rows`` without the uniqueness of the row key)
+on each chunk and decides uniqueness and the total over the whole report itself
+(adapters.quality.chunked); ``unique`` is the uniqueness check alone, for odd frames.
 
 Stable check names (what `CheckResult.failed_expectations` lists; never rename, add a new
 version instead):
@@ -130,7 +134,9 @@ EXPECTED: dict[str, str] = {
     "net_is_amount_plus_fee": "net_minor = amount_minor + total_fee_minor",
 }
 
-PARTS: tuple[str, ...] = ("rows", "order_ids", "total", "fees")
+PARTS: tuple[str, ...] = ("rows", "order_ids", "total", "fees", "chunk_rows", "unique")
+# The check the chunked runner decides over the whole report itself (adapters.quality.chunked).
+REPORT_WIDE_ROW_CHECK = "rows_are_unique"
 
 
 def _param(name: str) -> dict[str, str]:
@@ -236,6 +242,20 @@ def fee_expectations() -> list[Expectation]:
     ]
 
 
+def chunk_row_expectations() -> list[Expectation]:
+    """The row expectations that hold chunk by chunk: all but the uniqueness of the row key."""
+    return [c for c in row_expectations() if _check(c) != REPORT_WIDE_ROW_CHECK]
+
+
+def unique_expectations() -> list[Expectation]:
+    """The uniqueness of the row key alone (for a chunk that lacks key columns)."""
+    return [c for c in row_expectations() if _check(c) == REPORT_WIDE_ROW_CHECK]
+
+
+def _check(expectation: Expectation) -> str:
+    return str((expectation.meta or {})["check"])
+
+
 def expectations(part: str) -> list[Expectation]:
     """The expectations of one part of the suite, each tagged with its stable check name."""
     builders: dict[str, Any] = {
@@ -243,6 +263,8 @@ def expectations(part: str) -> list[Expectation]:
         "order_ids": order_id_expectations,
         "total": total_expectations,
         "fees": fee_expectations,
+        "chunk_rows": chunk_row_expectations,
+        "unique": unique_expectations,
     }
     result: list[Expectation] = builders[part]()
     return result

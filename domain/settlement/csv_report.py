@@ -17,8 +17,15 @@ from typing import IO, Protocol
 import numpy as np
 import pandas as pd
 
-from domain.settlement.frame import build_frame
-from domain.settlement.model import MAX_ID_CHARS, ParsedReport, ReportError, ReportHeader
+from domain.settlement.frame import build_frame, concat_chunks
+from domain.settlement.model import (
+    DEFAULT_CHUNK_ROWS,
+    MAX_ID_CHARS,
+    ParsedReport,
+    ReportChunk,
+    ReportError,
+    ReportHeader,
+)
 from domain.settlement.values import (
     check_amount_sum,
     check_text,
@@ -82,26 +89,77 @@ class _LineReader(Protocol):
 
 def parse_amazon_pay_csv(stream: IO[bytes]) -> ParsedReport:
     """Parse an Amazon Pay settlement CSV from a binary stream into header, frame, transactions."""
+    return concat_chunks(iter_amazon_pay_csv(stream, chunk_rows=None))
+
+
+def iter_amazon_pay_csv(
+    stream: IO[bytes], *, chunk_rows: int | None = DEFAULT_CHUNK_ROWS
+) -> Iterator[ReportChunk]:
+    """Parse an Amazon Pay settlement CSV from a binary stream, yielding frames of whole lines.
+
+    Args:
+        chunk_rows: a chunk is yielded once it holds this many frame rows (each CSV line gives
+            three); None collects the whole report into one chunk.
+    """
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     reader = csv.reader(text)
     try:
         preamble, header = _read_preamble(reader)
-        frame_rows: dict[str, list[object]] = {name: [] for name in _FRAME_ROW_COLUMNS}
-        transactions: dict[str, list[object]] = {name: [] for name in TRANSACTION_COLUMNS}
+        chunks = _Chunks(preamble)
         for line, record in _records(reader, header):
-            _add_record(record, line, frame_rows, transactions)
+            _add_record(record, line, chunks.frame_rows, chunks.transactions)
+            if chunk_rows is not None and len(chunks.frame_rows["amount_minor"]) >= chunk_rows:
+                yield chunks.take(final=False)
     except UnicodeDecodeError as error:
         raise ReportError(f"not UTF-8 text ({error.reason} at byte {error.start})") from None
     except csv.Error as error:
         raise ReportError(f"line {reader.line_num}: unreadable CSV: {error}") from None
     finally:
         text.detach()  # the caller's stream stays open: it is the caller's to close
-    _check_sums(transactions)
-    header_info = _header(preamble, transactions)
-    frame = build_frame(
-        frame_rows, {"settlement_id": header_info.settlement_id, "report_format": REPORT_FORMAT}
-    )
-    return ParsedReport(header=header_info, frame=frame, transactions=_transactions(transactions))
+    yield chunks.take(final=True)
+
+
+class _Chunks:
+    """The lines read since the last chunk, and what the report's chunks so far have shown."""
+
+    def __init__(self, preamble: dict[str, tuple[str, int]]) -> None:
+        self.preamble = preamble
+        self.header: ReportHeader | None = None
+        self.magnitudes = 0
+        self.rows_done = 0
+        self.lines_done = 0
+        self.frame_rows: dict[str, list[object]] = {}
+        self.transactions: dict[str, list[object]] = {}
+        self._clear()
+
+    def _clear(self) -> None:
+        self.frame_rows = {name: [] for name in _FRAME_ROW_COLUMNS}
+        self.transactions = {name: [] for name in TRANSACTION_COLUMNS}
+
+    def take(self, *, final: bool) -> ReportChunk:
+        """The lines read since the last chunk as frame and transaction lines, then forgotten."""
+        transactions = self.transactions
+        self.magnitudes = _check_sums(transactions, self.magnitudes)
+        if self.header is None:
+            self.header = _header(self.preamble, transactions)
+        else:
+            _check_settlement_ids(transactions, self.header.settlement_id)
+        frame = build_frame(
+            self.frame_rows,
+            {"settlement_id": self.header.settlement_id, "report_format": REPORT_FORMAT},
+        )
+        chunk = ReportChunk(
+            header=self.header,
+            frame=frame,
+            first_row=self.rows_done,
+            transactions=_transactions(transactions),
+            first_transaction=self.lines_done,
+            final=final,
+        )
+        self.rows_done += len(frame)
+        self.lines_done += len(transactions["source_line"])
+        self._clear()
+        return chunk
 
 
 def _read_preamble(reader: _LineReader) -> tuple[dict[str, tuple[str, int]], list[str]]:
@@ -201,11 +259,11 @@ def _line_values(
     }
 
 
-def _check_sums(transactions: dict[str, list[object]]) -> None:
+def _check_sums(transactions: dict[str, list[object]], before: int) -> int:
     """Every stated amount, fees and net too, counts towards the bound of what sums can hold."""
     money = [np.asarray(transactions[column], dtype=np.int64) for column, _ in _MONEY.values()]
     lines = np.repeat(np.asarray(transactions["source_line"], dtype=np.int64), len(money))
-    check_amount_sum(np.column_stack(money).ravel(), lines, "amount")
+    return check_amount_sum(np.column_stack(money).ravel(), lines, "amount", before)
 
 
 def _header(
@@ -216,13 +274,7 @@ def _header(
     if not ids:
         raise ReportError("no transaction rows: the settlement id and currency are unknown")
     first = str(ids[0])
-    for index, value in enumerate(ids):
-        if value != first:
-            line = transactions["source_line"][index]
-            raise ReportError(
-                f"line {line}: SettlementId {value!r} differs from {first!r}: one report, "
-                "one settlement"
-            )
+    _check_settlement_ids(transactions, first)
     if not (first.isascii() and first.isdigit() and len(first) <= 20):
         raise ReportError(
             f"line {transactions['source_line'][0]}: SettlementId: expected 1-20 digits, "
@@ -239,6 +291,17 @@ def _header(
         period_start=parse_timestamp(*period("SettlementStartDate"), "SettlementStartDate"),
         period_end=parse_timestamp(*period("SettlementEndDate"), "SettlementEndDate"),
     )
+
+
+def _check_settlement_ids(transactions: dict[str, list[object]], first: str) -> None:
+    """Every line names the report's settlement (the first line's)."""
+    for index, value in enumerate(transactions["settlement_id"]):
+        if value != first:
+            line = transactions["source_line"][index]
+            raise ReportError(
+                f"line {line}: SettlementId {value!r} differs from {first!r}: one report, "
+                "one settlement"
+            )
 
 
 def _transactions(columns: dict[str, list[object]]) -> pd.DataFrame:

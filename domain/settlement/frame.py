@@ -6,12 +6,12 @@ Parsers collect one Python list (or numpy array) per column while they stream an
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
-from domain.settlement.model import FRAME_COLUMNS
+from domain.settlement.model import FRAME_COLUMNS, ParsedReport, ReportChunk
 from domain.settlement.values import Column
 
 
@@ -51,3 +51,31 @@ def _column(values: Column, dtype: str) -> pd.Series:
 
 def _string_column(values: Column) -> pd.Series:
     return pd.Series(pd.array(values, dtype="string"))
+
+
+def concat_chunks(chunks: Iterable[ReportChunk]) -> ParsedReport:
+    """The whole report from its chunks: frames (and CSV lines) one after another."""
+    frames: list[pd.DataFrame] = []
+    lines: list[pd.DataFrame] = []
+    last: ReportChunk | None = None
+    for chunk in chunks:
+        frames.append(chunk.frame)
+        if chunk.transactions is not None:
+            lines.append(chunk.transactions)
+        last = chunk
+    if last is None:
+        raise ValueError("a parser yields at least its final chunk")
+    return ParsedReport(
+        header=last.header,
+        frame=_concat(frames),
+        transactions=_concat(lines) if lines else None,
+        skipped_elements=last.skipped_elements,
+    )
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """One frame (not copied when there is only one), numbered 0..n-1 as a parser's own."""
+    filled = [frame for frame in frames if len(frame)] or frames[:1]
+    if len(filled) == 1:
+        return filled[0]
+    return pd.concat(filled, ignore_index=True)

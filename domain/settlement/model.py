@@ -38,6 +38,10 @@ FRAME_COLUMNS: dict[str, str] = {
     "source_line": "Int64",  # line in the source file where the amount stands (for error messages)
 }
 
+# Rows per streamed chunk by default: memory follows the chunk, not the report, and per-chunk
+# overheads (building a frame, one GX run) are spread over many rows.
+DEFAULT_CHUNK_ROWS = 50_000
+
 # Longest identifier a report may state for transaction_id, amazon_order_id, merchant_order_id
 # and sku: the store keeps them (or matches them against) columns of 64 characters.
 MAX_ID_CHARS = 64
@@ -89,6 +93,24 @@ class ParsedReport:
     # CSV only: one row per CSV line with the stated fee columns, for the fee arithmetic check.
     transactions: pd.DataFrame | None = None
     skipped_elements: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ReportChunk:
+    """Consecutive rows of a report as parsers stream them: a canonical frame of whole
+    transactions (XML) or lines (CSV), at least `chunk_rows` rows except the last chunk.
+
+    The parsers yield one after another; the last one has `final` set, carries the complete
+    `skipped_elements` and may be empty. A report's chunks concatenated are its ParsedReport.
+    """
+
+    header: ReportHeader
+    frame: pd.DataFrame
+    first_row: int  # position of the frame's first row in the whole report's frame
+    transactions: pd.DataFrame | None = None  # CSV only, as in ParsedReport
+    first_transaction: int = 0  # position of the first transaction line in the whole report
+    final: bool = False
+    skipped_elements: dict[str, int] = field(default_factory=dict)  # counted so far
 
 
 class ReportError(ValueError):

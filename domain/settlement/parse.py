@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
-from domain.settlement.csv_report import parse_amazon_pay_csv
-from domain.settlement.model import ParsedReport, ReportError
-from domain.settlement.xml_report import parse_xml_report
+from domain.settlement.csv_report import iter_amazon_pay_csv
+from domain.settlement.frame import concat_chunks
+from domain.settlement.model import DEFAULT_CHUNK_ROWS, ParsedReport, ReportChunk, ReportError
+from domain.settlement.xml_report import iter_xml_report
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer  # what io.RawIOBase.readinto is given
@@ -59,9 +61,31 @@ def detect_format(head: bytes) -> str:
 def parse_report(data: bytes | IO[bytes], *, max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedReport:
     """Parse a settlement report (XML or Amazon Pay CSV) into header, canonical frame and extras.
 
+    The whole report at once: `iter_report`'s chunks concatenated.
+
     Args:
         data: the whole report as bytes, or a binary stream positioned at its start.
         max_bytes: larger reports are refused with a ReportError before parsing.
+    """
+    return concat_chunks(iter_report(data, max_bytes=max_bytes, chunk_rows=None))
+
+
+def iter_report(
+    data: bytes | IO[bytes],
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    chunk_rows: int | None = DEFAULT_CHUNK_ROWS,
+) -> Iterator[ReportChunk]:
+    """Parse a settlement report (XML or Amazon Pay CSV) read in pieces, yielding its rows in
+    chunks of about `chunk_rows` (whole transactions or lines), the last one marked `final`.
+
+    A ReportError can come with any chunk: act on the chunks only once the final one arrived.
+
+    Args:
+        data: the report as bytes, or a binary stream positioned at its start (read in pieces).
+        max_bytes: larger reports are refused with a ReportError, before parsing where the size
+            is known, else as soon as the stream passes the limit.
+        chunk_rows: rows per chunk; None for the whole report in one chunk.
     """
     stream = _bounded_stream(data, max_bytes)
     head = stream.read(_SNIFF_BYTES)
@@ -70,8 +94,8 @@ def parse_report(data: bytes | IO[bytes], *, max_bytes: int = DEFAULT_MAX_BYTES)
     report_format = detect_format(head)
     whole = io.BufferedReader(_Prefixed(head, stream), buffer_size=_READ_BYTES)
     if report_format == "xml":
-        return parse_xml_report(whole)
-    return parse_amazon_pay_csv(whole)
+        return iter_xml_report(whole, chunk_rows=chunk_rows)
+    return iter_amazon_pay_csv(whole, chunk_rows=chunk_rows)
 
 
 def _bounded_stream(data: bytes | IO[bytes], max_bytes: int) -> IO[bytes]:

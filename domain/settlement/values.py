@@ -91,18 +91,24 @@ def scaled(minor: int, decimals: int) -> str:
     return f"{text[:-decimals]}.{text[-decimals:]}" if decimals else text
 
 
-def check_amount_sum(amounts: np.ndarray, lines: Column, field: str) -> None:
+def check_amount_sum(amounts: np.ndarray, lines: Column, field: str, before: int = 0) -> int:
     """Refuse amounts whose absolute values add up to more than MAX_MINOR, naming the line.
 
     Every sum the quality check and the posting take (int64, which wraps silently) is then
     exact, and so is every payment the store is given.
+
+    Args:
+        before: the magnitudes of the report's earlier chunks, already added up.
+
+    Returns:
+        The magnitudes added up, `before` included (pass it on with the next chunk).
     """
     if len(amounts) == 0:
-        return
+        return before
     magnitudes = np.abs(amounts)  # cannot wrap: to_minor keeps each within +-MAX_MINOR
-    if int(magnitudes.max()) <= MAX_MINOR // len(magnitudes):
-        return  # the usual report: no sum can come near the limit
-    running = 0
+    if int(magnitudes.max()) <= (MAX_MINOR - before) // len(magnitudes):
+        return before + int(magnitudes.sum())  # the usual report: no sum comes near the limit
+    running = before
     for index, magnitude in enumerate(magnitudes.tolist()):
         running += magnitude
         if running > MAX_MINOR:
@@ -110,6 +116,7 @@ def check_amount_sum(amounts: np.ndarray, lines: Column, field: str) -> None:
                 f"{where(lines[index], field)}: the amounts up to here add up to more than "
                 f"{MAX_MINOR} minor units (what the store holds)"
             )
+    return running
 
 
 def minor_column(texts: Column, currencies: Column, lines: Column, field: str) -> np.ndarray:

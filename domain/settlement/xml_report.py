@@ -2,13 +2,15 @@
 
 lxml `iterparse` delivers only the envelope, `SettlementData` and the transaction elements (a
 C-level tag filter); each transaction is read, cleared and unlinked from its parent before the
-next, so memory follows the frame, not the file. The input is untrusted: no DTD is accepted
+next, and the rows go out in chunks of whole transactions, so memory follows the chunk, not the
+file. The input is untrusted: no DTD is accepted
 (no entities to expand, nothing external to load), no network, lxml's default tree limits.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -16,8 +18,14 @@ from typing import IO
 from lxml import etree
 
 from domain.money import Money
-from domain.settlement.frame import build_frame
-from domain.settlement.model import ParsedReport, ReportError, ReportHeader
+from domain.settlement.frame import build_frame, concat_chunks
+from domain.settlement.model import (
+    DEFAULT_CHUNK_ROWS,
+    ParsedReport,
+    ReportChunk,
+    ReportError,
+    ReportHeader,
+)
 from domain.settlement.values import (
     check_amount_sum,
     currency_decimals,
@@ -44,6 +52,18 @@ _SETTLEMENT_FIELDS = ("AmazonSettlementID", "TotalAmount", "StartDate", "EndDate
 
 def parse_xml_report(stream: IO[bytes]) -> ParsedReport:
     """Parse an XML settlement report from a binary stream into header and canonical frame."""
+    return concat_chunks(iter_xml_report(stream, chunk_rows=None))
+
+
+def iter_xml_report(
+    stream: IO[bytes], *, chunk_rows: int | None = DEFAULT_CHUNK_ROWS
+) -> Iterator[ReportChunk]:
+    """Parse an XML settlement report from a binary stream, yielding frames of whole transactions.
+
+    Args:
+        chunk_rows: a chunk is yielded once it holds this many money rows (whole transactions,
+            so it may hold a few more); None collects the whole report into one chunk.
+    """
     reader = _XmlReader()
     events = etree.iterparse(
         stream,
@@ -60,13 +80,15 @@ def parse_xml_report(stream: IO[bytes]) -> ParsedReport:
         for event, element in events:
             if event == "end":
                 reader.handle(element)
+                if chunk_rows is not None and len(reader.rows) >= chunk_rows and reader.settlement:
+                    yield reader.chunk(final=False)
             elif not reader.checked:
                 reader.check(element)
         reader.finish(events.root)
     except etree.XMLSyntaxError as error:
         message = " ".join(str(error.msg).split())  # one line, whatever libxml2 says
         raise ReportError(f"line {error.lineno}: malformed XML: {message}") from None
-    return reader.report()
+    yield reader.chunk(final=True)
 
 
 def _local(element: etree._Element) -> str:
@@ -82,6 +104,9 @@ class _XmlReader:
         self.settlement: _SettlementData | None = None
         self.checked = False
         self.report_element: etree._Element | None = None
+        self.header: ReportHeader | None = None
+        self.magnitudes = 0  # absolute amounts of the chunks so far, added up
+        self.rows_done = 0  # rows of the chunks so far
 
     def check(self, element: etree._Element) -> None:
         """At the first event the prolog (any DOCTYPE) is parsed, the content not yet."""
@@ -154,21 +179,32 @@ class _XmlReader:
             for child in self.report_element:
                 self._count_unknown(child)
 
-    def report(self) -> ParsedReport:
+    def chunk(self, *, final: bool) -> ReportChunk:
+        """The rows read since the last chunk, as a frame; they are then forgotten."""
         if self.settlement is None:
             raise ReportError(
                 f"no {_PARENT}/SettlementData element: not a settlement report, or truncated"
             )
-        header = self.settlement.header()
-        columns = self.rows.columns()
+        if self.header is None:
+            self.header = self.settlement.header()
+        columns = self.rows.take()
         texts = columns.pop("amount_text")
         amounts = minor_column(texts, columns["currency"], columns["source_line"], "amount")
-        check_amount_sum(amounts, columns["source_line"], "amount")
+        self.magnitudes = check_amount_sum(
+            amounts, columns["source_line"], "amount", self.magnitudes
+        )
         columns["amount_minor"] = amounts
         frame = build_frame(
-            columns, {"settlement_id": header.settlement_id, "report_format": REPORT_FORMAT}
+            columns, {"settlement_id": self.header.settlement_id, "report_format": REPORT_FORMAT}
         )
-        return ParsedReport(header=header, frame=frame, skipped_elements=dict(self.skipped))
+        first_row, self.rows_done = self.rows_done, self.rows_done + len(frame)
+        return ReportChunk(
+            header=self.header,
+            frame=frame,
+            first_row=first_row,
+            final=final,
+            skipped_elements=dict(self.skipped),
+        )
 
 
 def _refuse_unsafe_or_foreign(tree: etree._ElementTree) -> None:

@@ -60,6 +60,18 @@ class XmlRows:
         if members:
             self.transactions.append(values)
 
+    def __len__(self) -> int:
+        """Money rows collected so far (since the last `take`)."""
+        return len(self.per_amount["amount_text"])
+
+    def take(self) -> dict[str, Column]:
+        """The columns of everything added so far, which is then forgotten (the next chunk)."""
+        columns = self.columns()  # holds the per-amount lists themselves: new ones from here
+        self.per_amount = {name: [] for name in self.per_amount}
+        self.units = []
+        self.transactions = []
+        return columns
+
     def columns(self) -> dict[str, Column]:
         """Frame columns (sequences of equal length) of everything added."""
         per_amount = self.per_amount
