@@ -145,7 +145,17 @@ def test_each_alert_fires_once_per_condition_and_its_webhook_arrives(prefect_api
         with get_client(sync_client=True) as client:
             ours = [a for a in client.read_automations() if a.name.startswith(alerts.PREFIX)]
             assert len(ours) == len(first) == 4
-
+        # The server's trigger service loads new automations a moment after they are written;
+        # on a busy machine that moment can be long. One alert seen through proves they are
+        # loaded, so no condition below can go unseen for that reason.
+        with get_client(sync_client=True) as client:
+            run_ending(client, "sync", Running(), Failed(message="warming up"))
+        warm = time.monotonic() + 120
+        while not receiver.received and time.monotonic() < warm:
+            time.sleep(0.5)
+        assert receiver.subjects() == [f"{alerts.PREFIX}run failed"]
+        receiver.received.clear()
+        with get_client(sync_client=True) as client:
             run_ending(client, "sync", Running(), Failed(message="sweep failed"))
             run_ending(client, "activate", Running(), Crashed(message="process killed"))
             run_ending(client, "reconcile-settlements", Running(), Failed(name="Rejected"))

@@ -21,6 +21,10 @@ from adapters.erp.schema import DocumentRow, StatusEventRow, utcnow
 
 log = logging.getLogger(__name__)
 
+# History rows that are not a change of the payment status: a change of the document's type
+# or total, a cancellation request, a credit note written for an order.
+NOT_STATUS = frozenset({"type_changed", "changed", "cancel_requested", "credit_note"})
+
 
 @dataclass(frozen=True)
 class StatusChange:
@@ -48,7 +52,12 @@ def watch(session: Session, publish: Publisher) -> None:
 
     def collect(session: Session, *_: Any) -> None:
         for row in session.new:
-            if isinstance(row, StatusEventRow) and row.applied and row.from_status != row.to_status:
+            if (
+                isinstance(row, StatusEventRow)
+                and row.applied
+                and row.event not in NOT_STATUS
+                and row.from_status != row.to_status
+            ):
                 document = session.get(DocumentRow, row.document_id)
                 if document is not None:
                     pending.append(_change(document, row))
