@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import alerts, amazon, db, demo, ipn, orders, sandbox, settlement
+from cli import alerts, amazon, db, demo, ipn, limits, orders, sandbox, settlement
 
 app = typer.Typer(
     help="Amazon Payments module of the webshop ERP.",
@@ -18,6 +18,7 @@ app.add_typer(amazon.app, name="amazon")
 app.add_typer(ipn.app, name="ipn")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(alerts.app, name="alerts")
+app.add_typer(limits.app, name="limits")
 app.command("demo")(demo.demo)
 
 
