@@ -47,6 +47,13 @@ def prefect_limit(operation: str, burst: int, rate: float) -> None:
         )
 
 
+def drop_prefect_limit(operation: str) -> None:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        client.delete_global_concurrency_limit_by_name(limit_name(operation))
+
+
 def make(kind: str, operation: str, quota: Quota) -> Any:
     if kind == "prefect":
         return PrefectRateLimit()
@@ -64,6 +71,8 @@ def latency(kind: str, calls: int = 50) -> dict[str, float]:
         started = time.perf_counter()
         limiter.acquire(operation)
         times.append(time.perf_counter() - started)
+    if kind == "prefect":
+        drop_prefect_limit(operation)
     return {"median_ms": statistics.median(times) * 1000, "p95_ms": sorted(times)[-3] * 1000}
 
 
@@ -102,6 +111,8 @@ def pacing(kind: str, processes: int, threads: int, seconds: float) -> dict[str,
     stamps = sorted(s for _ in procs for s in out.get())
     for proc in procs:
         proc.join()
+    if kind == "prefect":
+        drop_prefect_limit(operation)
     span = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
     rate = (len(stamps) - BURST) / span if span else 0.0
     per_5s = [0] * (int(span // 5) + 1)
