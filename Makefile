@@ -12,7 +12,7 @@ UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup lint typecheck pytest bench clean
+.PHONY: run test setup lint typecheck pytest bench clean cluster cluster-stop
 
 setup: $(VENV)/.synced
 
@@ -25,6 +25,15 @@ run: setup
 	$(BIN)/python -m deployments.run
 
 test: setup lint typecheck pytest
+
+# The module on the real engine: Prefect server on PostgreSQL, process pool, deployments, workers.
+WORKERS ?= 3
+LIMITER ?= redis
+cluster: setup
+	$(BIN)/python -m deployments.cluster start --workers $(WORKERS) --limiter $(LIMITER)
+
+cluster-stop:
+	$(BIN)/python -m deployments.cluster stop
 
 lint:
 	$(BIN)/ruff check .

@@ -41,6 +41,11 @@ class AmazonPaySettings(BaseSettings):
     base_url: str | None = None
     # Client-side pacing: Amazon's published quotas of the environment ("auto"), or a set named.
     quotas: Literal["auto", "live", "sandbox"] = "auto"
+    # Who paces (adapters/amazon_pay/limiter.py). "auto": the Redis token buckets when redis_url
+    # is set, else the Prefect global concurrency limits shared by all workers when
+    # PREFECT_API_URL is set, else this process's token buckets.
+    limiter: Literal["auto", "local", "prefect", "redis"] = "auto"
+    redis_url: str | None = None
 
     @field_validator("region", mode="before")
     @classmethod

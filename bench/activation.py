@@ -74,8 +74,11 @@ def bench_resources() -> Any:
     return Resources(make_engine(settings.database_url), unpaced_client(), settings)
 
 
-def prepare(base_url: str, folder: Path, count: int, prefix: str) -> list[str]:
-    """`count` accepted documents with a shipment requested, in a fresh store."""
+def prepare(
+    base_url: str, folder: Path, count: int, prefix: str, database_url: str | None = None
+) -> list[str]:
+    """`count` accepted documents with a shipment requested, in a fresh store (a SQLite file in
+    `folder` unless `database_url` is given)."""
     from adapters.erp.migrate import upgrade
     from domain.documents import Customer, Document, DocumentType, Item
     from domain.money import Money
@@ -84,7 +87,9 @@ def prepare(base_url: str, folder: Path, count: int, prefix: str) -> list[str]:
     from services.applying import apply_event
     from tasks.orders import run_chunk
 
-    os.environ["AMAZON_PAYMENTS_DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
+    os.environ["AMAZON_PAYMENTS_DATABASE_URL"] = (
+        database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
+    )
     os.environ["AMAZON_PAY_QUOTAS"] = "live"
     res = bench_resources()  # preparing is not what is measured
     upgrade(res.engine)

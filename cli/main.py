@@ -27,6 +27,7 @@ COMMANDS: dict[str, Lazy] = {
     "ipn": Lazy("cli.ipn:app", "Amazon's instant payment notifications (IPN)."),
     "sandbox": Lazy("cli.sandbox:app", "The local Amazon Pay v2 sandbox server."),
     "alerts": Lazy("cli.alerts:app", "Alerts: the module's Prefect Automations."),
+    "limits": Lazy("cli.limits:app", "Limits: Amazon's quotas shared by all workers."),
     "open-items": Lazy(
         "cli.open_items:open_items",
         "List the open items: overdue authorizations, captures not done or declined, refused "

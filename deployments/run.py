@@ -138,6 +138,13 @@ def apply_alerts(env: dict[str, str]) -> None:
         print("alerts not applied; retry with: amazon-payments alerts apply", flush=True)
 
 
+def apply_limits(env: dict[str, str]) -> None:
+    """Amazon's quotas as the server's global concurrency limits (deployments/limits.py)."""
+    cli = str(Path(sys.executable).parent / "amazon-payments")
+    if subprocess.run([cli, "limits", "apply"], env=env, check=False).returncode:  # noqa: S603
+        print("limits not applied; retry with: amazon-payments limits apply", flush=True)
+
+
 def _stop(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -166,6 +173,8 @@ def main() -> None:
             processes.append(start(args, env))
             if ready_url:
                 wait_until_up(ready_url, processes[-1])
+            if ready_url == f"{API_URL}/health":  # before any flow can call Amazon
+                apply_limits(env)
         apply_alerts(env)
         print(f"Prefect UI: http://{HOST}:{PREFECT_PORT}   sandbox: {SANDBOX_URL}", flush=True)
         print(shell, flush=True)

@@ -15,7 +15,8 @@
     GET|PUT /_admin/faults                    FaultSettings (errorRate, errorStatuses, latencyMs,
                                                latencyAfterCommitMs, dropAfterCommitRate,
                                                operations, seed)
-    GET|PUT /_admin/throttle                  {"quotas": "live"|"sandbox"|"off"}
+    GET|PUT /_admin/throttle                  {"quotas": "live"|"sandbox"|"off"} -> also the
+                                              counts and times of the requests let through
     GET|PUT /_admin/async-delay               {"seconds": N} until async outcomes resolve
     GET|PUT|DELETE /_admin/notifications      recorded IPNs / {"url"} / clear the record
     POST   /_admin/settlements/close          close the settlement period -> 201 {"reports": [...]}
@@ -220,7 +221,11 @@ class AdminApi:
         if request.method == "PUT":
             self.sandbox.throttle.set_mode(str((await _body(request)).get("quotas")))
         throttle = self.sandbox.throttle
-        return JSONResponse({"quotas": throttle.mode, "counts": throttle.stats()})
+        return JSONResponse({
+            "quotas": throttle.mode,
+            "counts": throttle.stats(),
+            "allowedAt": throttle.allowed_times(),
+        })  # fmt: skip
 
     async def async_delay(self, request: Request) -> JSONResponse:
         """Read or set the sandbox seconds until pending authorizations/captures/refunds resolve

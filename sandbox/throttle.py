@@ -62,6 +62,9 @@ class Throttle:
         self._buckets: dict[str, TokenBucket] = {}
         # operation -> [requests let through, requests answered 429], for benchmarks
         self.counts: dict[str, list[int]] = {}
+        # operation -> wall-clock times (epoch seconds) of the requests let through: the rate
+        # several clients together achieved, measured where Amazon would measure it
+        self.allowed_at: dict[str, list[float]] = {}
         self.mode = "off"
         self.set_mode(mode)
 
@@ -73,11 +76,17 @@ class Throttle:
             self.mode = mode
             self._buckets = {}
             self.counts = {}
+            self.allowed_at = {}
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Per operation: requests let through and requests throttled since the mode was set."""
         with self._lock:
             return {op: {"allowed": a, "throttled": t} for op, (a, t) in self.counts.items()}
+
+    def allowed_times(self) -> dict[str, list[float]]:
+        """Per operation: when (epoch seconds) each request let through arrived."""
+        with self._lock:
+            return {op: list(times) for op, times in self.allowed_at.items()}
 
     def check(self, operation: str) -> None:
         """Spend a token of the operation or answer 429 TooManyRequests."""
@@ -93,6 +102,8 @@ class Throttle:
                 bucket = self._buckets[operation] = TokenBucket(burst, rate, self._monotonic)
             allowed = bucket.take()
             self.counts.setdefault(operation, [0, 0])[0 if allowed else 1] += 1
+            if allowed:
+                self.allowed_at.setdefault(operation, []).append(round(time.time(), 3))
         if not allowed:
             raise ApiError(
                 "TooManyRequests", f"{operation} is throttled ({burst:g} burst, {rate:g}/s)"

@@ -8,7 +8,7 @@ Usage:
             idempotency_key="inv-4711-capture-1",
         )
 
-The client is synchronous and thread-safe (httpx.Client and the token buckets are).
+The client is synchronous and thread-safe (httpx.Client and the limiters are).
 """
 
 from __future__ import annotations
@@ -22,12 +22,13 @@ import httpx
 from adapters.amazon_pay.clock import Clock, SystemClock
 from adapters.amazon_pay.endpoints import Endpoint, resolve_endpoint
 from adapters.amazon_pay.errors import ConfigurationError
+from adapters.amazon_pay.limiter import Limiter, LimiterKind, choose_limiter
 from adapters.amazon_pay.payments import PaymentsApi
 from adapters.amazon_pay.reporting import ReportsApi
 from adapters.amazon_pay.retry import RetryPolicy
 from adapters.amazon_pay.session import ApiSession
 from adapters.amazon_pay.signing import RequestSigner
-from adapters.amazon_pay.throttle import Quota, QuotaSet, Throttle
+from adapters.amazon_pay.throttle import LIVE_QUOTAS, SANDBOX_QUOTAS, Quota, QuotaSet
 from adapters.private_key import redact
 from adapters.settings import AmazonPaySettings
 
@@ -50,6 +51,8 @@ class AmazonPayClient(PaymentsApi, ReportsApi):
         retry: RetryPolicy | None = None,
         quotas: QuotaSet | Mapping[str, Quota] | None = None,
         throttle: bool = True,
+        limiter: Limiter | LimiterKind = "auto",
+        redis_url: str | None = None,
         clock: Clock | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
@@ -61,19 +64,28 @@ class AmazonPayClient(PaymentsApi, ReportsApi):
                 `x-amz-pay-host`/`-region` still name Amazon's host and region.
             quotas: "live", "sandbox" or an explicit table; default: the environment's quotas.
             throttle: False disables client-side pacing altogether.
+            limiter: who paces (limiter.py): a limiter, or "local", "prefect", "redis" or
+                "auto" (Redis when `redis_url` is given, else Prefect's shared limits when
+                PREFECT_API_URL is set, else this process's buckets).
+            redis_url: the Redis of the shared token buckets.
             clock: time source for signing, backoff and pacing (tests pass a fake one).
             transport: httpx transport (tests pass `httpx.MockTransport`).
         """
         endpoint = resolve_endpoint(public_key_id, region, sandbox, base_url)
         signer = RequestSigner(public_key_id, private_key_pem, algorithm)
         clock = clock or SystemClock()
-        pacing: Throttle | None = None
+        pacing: Limiter | None = None
         if throttle:
             chosen = endpoint.environment if quotas is None else quotas
+            if isinstance(chosen, str) and chosen not in ("live", "sandbox"):
+                raise ConfigurationError(f"quota set must be 'live' or 'sandbox', got {chosen!r}")
             if isinstance(chosen, str):
-                pacing = Throttle.for_quota_set(chosen, clock)
-            else:
-                pacing = Throttle(chosen, clock)
+                chosen = LIVE_QUOTAS if chosen == "live" else SANDBOX_QUOTAS
+            pacing = (
+                choose_limiter(limiter, chosen, clock, redis_url)
+                if isinstance(limiter, str)
+                else limiter
+            )
         http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
         self._session = ApiSession(signer, endpoint, http, clock, retry or RetryPolicy(), pacing)
 
@@ -91,6 +103,8 @@ class AmazonPayClient(PaymentsApi, ReportsApi):
             raise ConfigurationError(redact(problem, secret))
         if settings.quotas != "auto":
             options.setdefault("quotas", settings.quotas)
+        options.setdefault("limiter", settings.limiter)
+        options.setdefault("redis_url", settings.redis_url)
         try:
             return cls(
                 settings.public_key_id,

@@ -26,9 +26,9 @@ from adapters.amazon_pay.errors import (
     error_from_response,
     error_from_transport,
 )
+from adapters.amazon_pay.limiter import Limiter
 from adapters.amazon_pay.retry import RetryPolicy, call_with_retries, parse_retry_after
 from adapters.amazon_pay.signing import RequestSigner, format_amz_date
-from adapters.amazon_pay.throttle import Throttle
 from domain.idempotency import VALID_KEY
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class ApiSession:
         http: httpx.Client,
         clock: Clock,
         retry: RetryPolicy,
-        throttle: Throttle | None,
+        throttle: Limiter | None,
     ) -> None:
         self.signer = signer
         self.endpoint = endpoint
