@@ -132,6 +132,7 @@ def document_event(number: str, status: str, follows: Any = None) -> Any:
 
 def test_each_alert_fires_once_per_condition_and_its_webhook_arrives(prefect_api, receiver):
     from prefect.client.orchestration import get_client
+    from prefect.events.clients import PrefectEventsClient
     from prefect.events.worker import EventsWorker
     from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect.states import Crashed, Failed, Running
@@ -160,10 +161,17 @@ def test_each_alert_fires_once_per_condition_and_its_webhook_arrives(prefect_api
             run_ending(client, "activate", Running(), Crashed(message="process killed"))
             run_ending(client, "reconcile-settlements", Running(), Failed(name="Rejected"))
             run_ending(client, "not-ours", Running(), Failed(message="someone else's"))
-        document_event("HB1", "authorization_overdue")  # stays open
-        overdue = document_event("HB2", "authorization_overdue")
-        document_event("HB2", "accepted", overdue)  # settled within the age: no open-item alert
+        # Prefect keeps one events worker per process, bound to the server it first reached
+        # (in the whole suite: the engine's test harness); these events must reach this server.
         EventsWorker.drain_all()
+        EventsWorker.set_client_override(PrefectEventsClient, api_url=prefect_api)
+        try:
+            document_event("HB1", "authorization_overdue")  # stays open
+            overdue = document_event("HB2", "authorization_overdue")
+            document_event("HB2", "accepted", overdue)  # settled within the age: no alert
+            EventsWorker.drain_all()
+        finally:
+            EventsWorker.set_client_override(None)
 
         expected = sorted(
             [f"{alerts.PREFIX}run failed"] * 3
