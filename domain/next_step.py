@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.amazon_answers import ChargeState
+from domain.amazon_answers import ChargeState, RefundState
 from domain.amazon_calls import (
     ORDER_CANCELLED,
     TOTAL_RAISED,
@@ -30,6 +30,7 @@ from domain.payment_status import CANCELLABLE, Event, IllegalTransition, Status
 
 LIVE_AUTHORIZATION = frozenset({ChargeState.AUTHORIZATION_INITIATED, ChargeState.AUTHORIZED})
 LIVE_CHARGE = frozenset({None, *LIVE_AUTHORIZATION})  # None: created, state not yet known
+NOTE_STATUS: dict[str, str] = {RefundState.REFUNDED: "refunded", RefundState.DECLINED: "declined"}
 CAN_ACTIVATE = frozenset(
     {Status.ACCEPTED, Status.ACTIVATION_REQUESTED, Status.REAUTHORIZATION, Status.CAPTURE_PENDING}
 )
@@ -53,7 +54,8 @@ class Ref:
 class Case:
     """What the store knows of one document, read in one transaction.
 
-    For a credit note, `order` is the case of the order it refunds.
+    For a credit note, `order` is the case of the order it refunds, and `note_status` its own
+    status as booked: None (pending), refunded, declined or refused.
     """
 
     document: Document
@@ -63,6 +65,7 @@ class Case:
     activation_outstanding: bool = False
     order: Case | None = None
     reason: str = ""  # why the document is in its status, as the store says
+    note_status: str | None = None
 
     @property
     def number(self) -> str:
@@ -141,6 +144,14 @@ class Apply:
 
 
 @dataclass(frozen=True)
+class Mark:
+    """Book a credit note's own status; with a reason, also a row in its history (a refusal)."""
+
+    status: str
+    reason: str = ""
+
+
+@dataclass(frozen=True)
 class Done:
     """Nothing more to do in this run; the outcome reports `status`."""
 
@@ -154,7 +165,7 @@ class Refuse:
     reason: str
 
 
-Step = Send | Record | Read | Apply | Done | Refuse
+Step = Send | Record | Read | Apply | Mark | Done | Refuse
 
 
 def resend(call: Call) -> Send:
@@ -243,7 +254,11 @@ def renewal_step(case: Case, run: Run, switches: Switches) -> Step:
 
 
 def refund_step(case: Case, run: Run, switches: Switches) -> Step:
-    """Refund a credit note against its order's capture; `Done` carries the order's status."""
+    """Refund a credit note against its order's capture; `Done` carries the order's status.
+
+    A credit note above the order's refund ceiling is refused once, with the reason booked on
+    it, and not tried again; Amazon's final answer on its refund is booked on it too.
+    """
     if case.open_calls:
         return resend(case.open_calls[0])
     note, order = case.document, case.order
@@ -251,25 +266,43 @@ def refund_step(case: Case, run: Run, switches: Switches) -> Step:
         return Refuse(f"{case.number} is not a credit note of an order")
     if order is None:
         return Refuse(f"{case.number} refers to {note.refers_to}, which is not in the store")
+    if case.note_status == "refused":
+        return Refuse(case.reason or f"{case.number}: its refund was refused")
     if case.refunds:
-        latest = case.refunds[-1]
-        if run.knows(latest):
-            return Done(order.status)
-        return Read("refund", latest.amazon_id)
+        return _refund_followed(case, run, order)
     if not switches.report_returns:
         return Refuse(
             f"{case.number}: reporting returns to Amazon is switched off "
             "(AMAZON_PAYMENTS_REPORT_RETURNS=false)"
         )
-    amount = note.gross_total
+    amount, payment = note.gross_total, order.document.payment
+    if order.status in (Status.ACTIVATED, Status.PARTIALLY_REFUNDED):
+        ceiling = payment.refund_ceiling()
+        if amount > ceiling:
+            return Mark(
+                "refused",
+                f"{case.number}: the refund of {amount} exceeds what may still be refunded on "
+                f"{order.number} ({ceiling}); a corrected credit note is a new request",
+            )
     try:
-        order.document.payment.check_refund(amount)
+        payment.check_refund(amount)
     except IllegalTransition as problem:
         return Refuse(f"{case.number} cannot be refunded: {problem}")
     captured = [ref for ref in order.charges if ref.state == ChargeState.CAPTURED]
     if not captured:
         return Refuse(f"{order.number} has no captured charge to refund")
     return Send("create_refund", refund_request(captured[-1].amazon_id, amount))
+
+
+def _refund_followed(case: Case, run: Run, order: Case) -> Step:
+    """Read the note's refund once in this run; book Amazon's final answer on the note."""
+    latest = case.refunds[-1]
+    if not run.knows(latest):
+        return Read("refund", latest.amazon_id)
+    final = NOTE_STATUS.get(latest.state or "")
+    if final is not None and final != case.note_status:
+        return Mark(final)
+    return Done(order.status)
 
 
 def cancellation_step(case: Case, run: Run, switches: Switches, items: list[str]) -> Step:

@@ -1,5 +1,9 @@
-"""The returns function: a credit note (type *returned*) for lines that came back, refunded by
-the flows; and the sweeper's refund of it, which refuses a credit note above the ceiling once."""
+"""The returns function: a credit note (type *returned*) for lines that came back.
+
+Its refund is one use case, `services.refunds.refund`, whatever starts it (the refund flow, the
+sweeper, the command line): it refuses a credit note above the ceiling once and books the
+note's own status as Amazon answers.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,6 @@ from domain.payment_status import Status
 from services import refunds
 from services.document_access import Answer, get, locked, view_of
 from services.document_errors import DocumentError, invalid
-from services.document_view import note_status
-from services.outcomes import Outcome
 from services.resources import Resources
 
 RETURNABLE = (Status.ACTIVATED, Status.PARTIALLY_REFUNDED, Status.REFUNDED)
@@ -126,48 +128,4 @@ def _next_note_number(uow: UnitOfWork, order: str) -> str:
             return number
 
 
-def refund_note(res: Resources, number: str) -> Outcome:
-    """The sweeper's refund of a credit note: one above the refund ceiling is refused once,
-    with the reason on the credit note and in its history, and not tried again."""
-    refused = _over_ceiling(res, number)
-    if refused is not None:
-        return refused
-    outcome = refunds.refund(res, number)
-    with res.uow() as uow:
-        facts = uow.records.facts(number)
-        if facts is not None:
-            status = note_status(facts, uow.records.amazon(number))
-            if status != facts.note_status and status != "pending":
-                uow.records.set_note_status(number, status, facts.status_reason or "")
-                uow.commit()
-    return outcome
-
-
-def _over_ceiling(res: Resources, number: str) -> Outcome | None:
-    """Refuse (and record) a credit note without a refund that is above the order's ceiling;
-    the refusal reports the order's status, like every refund outcome."""
-    with res.uow() as uow:
-        note = uow.documents.get(number)
-        if (
-            note is None
-            or not note.refers_to
-            or uow.refs.refs(uow.documents.id_of(number), "refund")
-        ):
-            return None
-        order = uow.documents.get(note.refers_to)
-        if order is None or order.payment.status not in (
-            Status.ACTIVATED,
-            Status.PARTIALLY_REFUNDED,
-        ):
-            return None
-        ceiling = order.payment.refund_ceiling()
-        if note.gross_total <= ceiling:
-            return None
-        reason = (
-            f"{number}: the refund of {note.gross_total} exceeds what may still be refunded on "
-            f"{order.number} ({ceiling}); a corrected credit note is a new request"
-        )
-        uow.records.set_note_status(number, "refused", reason)
-        uow.records.add_event(number, "refund_refused", "pending", "refused", reason)
-        uow.commit()
-        return Outcome(number, order.payment.status, reason)
+refund_note = refunds.refund  # the name the sweeper and the refund batch know it by

@@ -4,7 +4,7 @@ step, carry it out, read again, until the domain says done or refuses.
 One step is one unit of work: a mutating call is recorded (committed) before it is sent and its
 outcome applied in one transaction (`services.calls`); a read is logged and applied in one; an
 event of our own is applied under the document's row lock, only if the status it was decided on
-still holds.
+still holds; a credit note's own status is booked under its row lock, once.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from domain.next_step import Apply, Case, Done, Read, Record, Refuse, Run, Send, Step
+from domain.next_step import Apply, Case, Done, Mark, Read, Record, Refuse, Run, Send, Step
 from domain.payment_status import Status
 from services import calls
 from services.applying import apply_event, status_of
@@ -118,9 +118,27 @@ def carry_out(res: Resources, case: Case, step: Step) -> set[str]:
         else:
             reconcile_charge(res, number, step.amazon_id)
         return {step.amazon_id}
+    if isinstance(step, Mark):
+        mark(res, case, step)
+        return set()
     assert isinstance(step, Apply)
     with res.uow() as uow:
         if status_of(uow, number, lock=True) is case.status:
             apply_event(uow, number, step.event, step.reason)
             uow.commit()
     return set()
+
+
+def mark(res: Resources, case: Case, step: Mark) -> None:
+    """Book a credit note's own status under its row lock, once; a refusal also in its history."""
+    number = case.number
+    with res.uow() as uow:
+        uow.records.lock(number)
+        facts = uow.records.facts(number)
+        if facts is None or facts.note_status == step.status:
+            return
+        uow.records.set_note_status(number, step.status, step.reason or facts.status_reason or "")
+        if step.reason:
+            before = facts.note_status or "pending"
+            uow.records.add_event(number, f"refund_{step.status}", before, step.status, step.reason)
+        uow.commit()

@@ -18,7 +18,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NONE
 
 from domain.payment_status import Status
-from services import activation, authorization, cancellation, credit_notes
+from services import activation, authorization, cancellation, refunds
 from services.outcomes import Outcome
 from services.resources import Resources
 
@@ -91,7 +91,7 @@ def activate_document(res: Resources, number: str) -> Outcome:
 
 @task(cache_policy=NONE, task_run_name="refund-{credit_note}")
 def refund_credit_note(res: Resources, credit_note: str) -> Outcome:
-    return logged(credit_notes.refund_note(res, credit_note))  # the note's own status follows
+    return logged(refunds.refund(res, credit_note))
 
 
 @task(cache_policy=NONE, task_run_name="cancel-{number}")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from adapters.erp.amazon_refs import AmazonRefs
 from adapters.erp.calls import CallJournal
+from adapters.erp.schema import DocumentRow
 from adapters.erp.store import DocumentRepository
 from domain.documents import DocumentType
 from domain.next_step import Case
@@ -24,6 +27,11 @@ class CaseRepository:
         order = None
         if document.doc_type is DocumentType.CREDIT_NOTE and document.refers_to:
             order = self.get(document.refers_to)
+        reason, note_status = self.documents.session.execute(
+            select(DocumentRow.status_reason, DocumentRow.note_status).where(
+                DocumentRow.id == document_id
+            )
+        ).one()
         return Case(
             document,
             charges=self.refs.refs(document_id, "charge"),
@@ -31,5 +39,6 @@ class CaseRepository:
             open_calls=self.calls.open_calls(document_id),
             activation_outstanding=self.refs.activation_outstanding(document_id),
             order=order,
-            reason=self.documents.reason_of(number),
+            reason=reason or "",
+            note_status=note_status,
         )

@@ -9,6 +9,7 @@ from domain.next_step import (
     Apply,
     Case,
     Done,
+    Mark,
     Read,
     Record,
     Ref,
@@ -104,22 +105,48 @@ def test_authorization_waits_on_a_charge_it_has_just_read():
     assert authorization_step(pending, Run(fresh={"C1"})) == Done(Status.PENDING)
 
 
-def test_a_partial_refund_is_sent_and_one_above_the_ceiling_is_refused():
-    shipped = document(status=Status.ACTIVATED)
+def refunded_order(status: Status = Status.ACTIVATED) -> Case:
+    shipped = document(status=status)
     shipped.payment = replace(shipped.payment, captured=Money("20.00", "EUR"))
-    order = case(shipped, [charge("Captured")])
+    return case(shipped, [charge("Captured")])
 
-    def note(total: str) -> Case:
-        made = document(total, number="CN1", doc_type=DocumentType.CREDIT_NOTE, refers_to="HB1")
-        return case(made, order=order)
 
-    step = refund_step(note("5.00"), Run(), ON)
+def credit_note(total: str, order: Case, refunds=(), **fields) -> Case:
+    made = document(total, number="CN1", doc_type=DocumentType.CREDIT_NOTE, refers_to="HB1")
+    return case(made, refunds=refunds, order=order, **fields)
+
+
+def test_a_partial_refund_is_sent_and_one_above_the_ceiling_is_marked_refused():
+    order = refunded_order()
+    step = refund_step(credit_note("5.00", order), Run(), ON)
     assert step == Send(
         "create_refund",
         {"chargeId": "C1", "refundAmount": {"amount": "5.00", "currencyCode": "EUR"}},
     )
-    refused = refund_step(note("500.00"), Run(), ON)
-    assert isinstance(refused, Refuse) and "cannot be refunded" in refused.reason
+    refused = refund_step(credit_note("500.00", order), Run(), ON)
+    assert isinstance(refused, Mark) and refused.status == "refused"
+    assert "exceeds what may still be refunded on HB1 (23.00 EUR)" in refused.reason
+
+
+def test_a_credit_note_refused_once_is_refused_again_without_a_new_mark():
+    booked = credit_note("500.00", refunded_order(), note_status="refused", reason="too much")
+    assert refund_step(booked, Run(), ON) == Refuse("too much")
+
+
+def test_a_refund_of_an_order_not_activated_is_refused_without_a_mark():
+    step = refund_step(credit_note("500.00", refunded_order(Status.ACCEPTED)), Run(), ON)
+    assert isinstance(step, Refuse) and "cannot be refunded" in step.reason
+
+
+def test_amazons_final_answer_on_the_refund_is_booked_on_the_note_once():
+    refunded = [Ref("refund", "R1", "Refunded", 500)]
+    note = credit_note("5.00", refunded_order(Status.PARTIALLY_REFUNDED), refunded)
+    assert refund_step(note, Run(), ON) == Read("refund", "R1")
+    assert refund_step(note, Run(fresh={"R1"}), ON) == Mark("refunded")
+    booked = replace(note, note_status="refunded")
+    assert refund_step(booked, Run(fresh={"R1"}), ON) == Done(Status.PARTIALLY_REFUNDED)
+    initiated = credit_note("5.00", refunded_order(), [Ref("refund", "R1", "RefundInitiated", 500)])
+    assert refund_step(initiated, Run(fresh={"R1"}), ON) == Done(Status.ACTIVATED)
 
 
 def test_cancellation_records_the_closing_first_then_cancels_live_charges():

@@ -81,6 +81,40 @@ def test_a_refund_above_the_ceiling_is_refused_before_amazon_is_called(res, amaz
     assert calls(res, "create_refund") == []
 
 
+def note_booking(res, number):
+    """The credit note's own status, its reason and its history's events, as booked."""
+    with UnitOfWork(res.engine) as uow:
+        facts = uow.records.facts(number)
+        events = [row.event for row in uow.records.history(number)]
+    return facts.note_status, facts.status_reason, events
+
+
+def test_a_note_above_the_ceiling_is_refused_once_and_every_later_run_only_repeats_why(res, amazon):
+    place_order(res, amazon, "HB1", price="95.10")
+    authorization.authorize(res, "HB1")
+    activation.activate(res, "HB1")
+    credit_note(res, "GS1", "HB1", "115.01")
+    first = refunds.refund(res, "GS1")
+    again = refunds.refund(res, "GS1")
+    assert first.refused and again.refused and again.problem == first.problem
+    assert first.status is again.status is Status.ACTIVATED  # the order's status
+    booked, reason, events = note_booking(res, "GS1")
+    assert (booked, reason, events) == ("refused", first.problem, ["refund_refused"])
+    assert calls(res, "create_refund") == []
+
+
+def test_the_refund_books_amazons_final_answer_on_the_credit_note(res, amazon):
+    place_order(res, amazon, "HB1", price="95.10")
+    authorization.authorize(res, "HB1")
+    activation.activate(res, "HB1")
+    credit_note(res, "GS1", "HB1", "30.00")
+    refunds.refund(res, "GS1")
+    assert note_booking(res, "GS1")[0] is None  # RefundInitiated: still pending
+    amazon.advance(minutes=1)
+    assert refunds.refund(res, "GS1").status is Status.PARTIALLY_REFUNDED
+    assert note_booking(res, "GS1")[0] == "refunded"
+
+
 def test_a_whole_accepted_order_is_cancelled_at_amazon_too(res, amazon):
     document = place_order(res, amazon, "HB1")
     authorization.authorize(res, "HB1")
