@@ -183,3 +183,38 @@ def test_the_check_catches_a_task_importing_the_store(tmp_path):
     (tmp_path / "tasks" / "new_step.py").write_text("from adapters.erp.store import UnitOfWork\n")
     problems = [p for path in THROUGH_SERVICES for p in violations(path, STORE_INTERNALS, tmp_path)]
     assert problems == ["tasks/new_step.py:1 imports adapters.erp.store"]
+
+
+def packages_without_a_docstring(root: Path = REPO) -> list[str]:
+    """Every folder of Python code is a package whose `__init__.py` says what belongs there
+    (Alembic's migration scripts excepted: Alembic loads them by path)."""
+    problems = []
+    folders = {path.parent for path in root.rglob("*.py") if ".venv" not in path.parts}
+    for folder in sorted(folders):
+        where = folder.relative_to(root)
+        if where == Path(".") or "migrations" in where.parts or where.parts[0].startswith("."):
+            continue
+        init = folder / "__init__.py"
+        if not init.exists():
+            problems.append(f"{where}/ has no __init__.py")
+        elif not ast.get_docstring(ast.parse(init.read_text(encoding="utf-8"))):
+            problems.append(f"{where}/__init__.py opens with no docstring")
+    return problems
+
+
+def test_every_folder_opens_with_a_docstring_saying_what_belongs_there():
+    assert packages_without_a_docstring() == []
+
+
+def test_the_check_catches_a_folder_without_its_docstring(tmp_path):
+    for folder in ("services", "bench", "adapters/erp", "adapters/erp/migrations"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "thing.py").write_text("x = 1\n")
+    (tmp_path / "services" / "__init__.py").write_text('"""The use cases."""\n')
+    (tmp_path / "bench" / "__init__.py").write_text("")
+    (tmp_path / "adapters" / "__init__.py").write_text("")
+    assert packages_without_a_docstring(tmp_path) == [
+        "adapters/__init__.py opens with no docstring",
+        "adapters/erp/ has no __init__.py",
+        "bench/__init__.py opens with no docstring",
+    ]

@@ -1,0 +1,1 @@
+"""The command line: lazy start-up, the orders commands, hostile input files and the demo."""

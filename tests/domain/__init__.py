@@ -1,0 +1,1 @@
+"""Pure rules: money, payment status, idempotency keys, intake, Amazon's answers, decisions."""

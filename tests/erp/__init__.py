@@ -1,0 +1,1 @@
+"""The ERP store: repositories, the unit of work and the schema's limits."""

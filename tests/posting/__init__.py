@@ -1,0 +1,1 @@
+"""Settlement posting: booking rules, imports (also concurrent), sources, flows and commands."""

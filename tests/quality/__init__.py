@@ -1,0 +1,1 @@
+"""The data-quality checks of settlement reports, on built frames and real samples."""

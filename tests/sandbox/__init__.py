@@ -1,0 +1,1 @@
+"""The sandbox as Amazon: charges, refunds, signatures, throttling, faults, reports, IPNs."""

@@ -1,0 +1,1 @@
+"""Settlement report parsing: XML and CSV layouts, values, states and hostile files."""

@@ -1,0 +1,1 @@
+"""The README's pictures and the scripts that take them (run from the repository root)."""
