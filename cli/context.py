@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from sqlalchemy import Engine
 
-from adapters.erp.store import make_engine
-from adapters.settings import ModuleSettings
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+DATABASE_URL = "AMAZON_PAYMENTS_DATABASE_URL"
 
 
 def engine() -> Engine:
     """An engine on AMAZON_PAYMENTS_DATABASE_URL (default: the SQLite file under data/)."""
-    return make_engine(ModuleSettings().database_url)
+    from adapters.erp.store import make_engine
+
+    return make_engine(database_url())
+
+
+def database_url() -> str:
+    """The store's URL. Set in the environment, it wins over `.env` and the default, as in
+    `ModuleSettings`; only then is the settings model (pydantic, a fifth of a command's
+    start-up) not loaded for it."""
+    url = os.environ.get(DATABASE_URL)
+    if url is not None:
+        return url
+    from adapters.settings import ModuleSettings
+
+    return ModuleSettings().database_url
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from adapters.erp.migrate import upgrade
 from cli.context import engine
 
 app = typer.Typer(help="The ERP store's database.", no_args_is_help=True)
@@ -13,6 +12,8 @@ app = typer.Typer(help="The ERP store's database.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade_command() -> None:
     """Create or migrate the database to the newest schema."""
+    from adapters.erp.migrate import upgrade  # Alembic: loaded for this command alone
+
     upgrade(engine())
     typer.echo("database is at the newest schema")
 

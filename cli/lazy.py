@@ -57,8 +57,8 @@ class LazyGroup(TyperGroup):
         if known is not None or cmd_name not in self.registry:
             return known
         entry = self.registry[cmd_name]
-        if self._listing:  # the root's help needs the name and help only
-            return typer.core.TyperCommand(cmd_name, help=entry.help)
+        if self._listing:  # the root's help needs the name and help only, shown whole
+            return typer.core.TyperCommand(cmd_name, help=entry.help, short_help=entry.help)
         command = load(entry.target)
         command.name = cmd_name
         self.commands[cmd_name] = command

@@ -46,4 +46,5 @@ app = lazy_app(
     help="Amazon Payments module of the webshop ERP.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # the root's help in plain text: Rich alone would double its start-up
 )

@@ -1,19 +1,24 @@
-"""`amazon-payments orders`: the webshop intake and a look at one document."""
+"""`amazon-payments orders`: the webshop intake and a look at one document.
+
+Each command imports what it needs when it runs: `orders show` loads the store and no Amazon
+client, no settings model and no intake rules (see "CLI start-up" in the README).
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from adapters.erp.store import UnitOfWork
-from adapters.settings import ModuleSettings
 from cli.context import engine, fail
 from cli.order_file import DEFAULT_MAX_BYTES, FileTooLarge, bounded_lines
-from domain.intake import LineError, OrderLine, already_stored, amazon_ids, read_order_lines
-from services.document_view import document_json
-from services.resources import document_types
+
+if TYPE_CHECKING:
+    from adapters.erp.store import UnitOfWork
+    from adapters.settings import ModuleSettings
+    from domain.intake import LineError, OrderLine
 
 app = typer.Typer(help="Orders from the webshop.", no_args_is_help=True)
 
@@ -26,6 +31,11 @@ MAX_BYTES = typer.Option(
 @app.command("import")
 def import_orders(file: Path, max_bytes: int = MAX_BYTES) -> None:
     """Import a JSON-lines file of orders, all or nothing."""
+    from adapters.erp.store import UnitOfWork
+    from adapters.settings import ModuleSettings
+    from domain.intake import read_order_lines
+    from services.resources import document_types
+
     try:
         orders, errors = read_order_lines(bounded_lines(file, max_bytes))
     except FileTooLarge as problem:
@@ -51,6 +61,7 @@ def import_orders(file: Path, max_bytes: int = MAX_BYTES) -> None:
 def _with_fee_article(orders: list[OrderLine], settings: ModuleSettings) -> list[LineError]:
     """Add the payment method's fee article to every order; a currency without its price is
     a line error."""
+    from domain.intake import LineError
     from services.document_errors import DocumentError
     from services.documents import fee_article
 
@@ -65,6 +76,8 @@ def _with_fee_article(orders: list[OrderLine], settings: ModuleSettings) -> list
 
 def _already_stored(uow: UnitOfWork, orders: list[OrderLine]) -> list[LineError]:
     """A line error for each order whose number or Amazon id the store already holds."""
+    from domain.intake import already_stored, amazon_ids
+
     numbers = uow.documents.existing_numbers([order.document.number for order in orders])
     ids = [value for order in orders for _, value in amazon_ids(order.document)]
     return already_stored(orders, numbers, uow.documents.existing_amazon_ids(ids))
@@ -73,6 +86,9 @@ def _already_stored(uow: UnitOfWork, orders: list[OrderLine]) -> list[LineError]
 @app.command("show")
 def show(number: str) -> None:
     """Print one document as JSON, with its gross total and payment status."""
+    from adapters.erp.store import UnitOfWork
+    from services.document_view import document_json
+
     with UnitOfWork(engine()) as uow:
         document = uow.documents.get(number)
     if document is None:

@@ -13,15 +13,29 @@ from typer.testing import CliRunner
 from cli.lazy import load
 from cli.main import COMMANDS, app
 
-HEAVY = ("prefect", "pandas", "great_expectations", "sqlalchemy", "sandbox", "alembic")
+HEAVY = (
+    "prefect",
+    "pandas",
+    "great_expectations",
+    "sqlalchemy",
+    "sandbox",
+    "alembic",
+    "httpx",
+    "rich",
+    "pydantic",
+    "pydantic_settings",
+)
+NEVER_FOR_THE_STORE = {"prefect", "pandas", "great_expectations", "sandbox", "httpx", "rich"}
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def imported_after(args: list[str], env: dict[str, str] | None = None) -> set[str]:
+def imported_after(
+    args: list[str], env: dict[str, str] | None = None, exit_code: int = 0
+) -> set[str]:
     """Run the CLI in a fresh interpreter and return which HEAVY packages it imported."""
     code = (
         "import sys\nfrom cli.main import app\ntry:\n    app(sys.argv[1:])\n"
-        "except SystemExit as end:\n    assert not end.code, end.code\n"
+        f"except SystemExit as end:\n    assert (end.code or 0) == {exit_code}, end.code\n"
         f"print('LOADED:' + ','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     done = subprocess.run(
@@ -38,15 +52,39 @@ def imported_after(args: list[str], env: dict[str, str] | None = None) -> set[st
     return set(filter(None, last.removeprefix("LOADED:").split(",")))
 
 
-def test_help_imports_no_command_module():
+def test_help_imports_no_command_module_and_neither_rich_nor_pydantic():
     assert imported_after(["--help"]) == set()
 
 
-def test_db_upgrade_imports_neither_prefect_pandas_nor_great_expectations(tmp_path):
+def test_a_group_help_imports_its_own_module_not_what_its_commands_use():
+    loaded = imported_after(["db", "--help"])  # Typer's own Rich and pydantic may show it
+    assert loaded.isdisjoint(NEVER_FOR_THE_STORE - {"rich"} | {"alembic", "sqlalchemy"})
+
+
+def test_db_upgrade_loads_alembic_and_the_store_only(tmp_path):
     url = f"sqlite:///{tmp_path / 'erp.db'}"
     loaded = imported_after(["db", "upgrade"], {"AMAZON_PAYMENTS_DATABASE_URL": url})
-    assert loaded.isdisjoint({"prefect", "pandas", "great_expectations", "sandbox"})
-    assert "alembic" in loaded  # it did run
+    assert loaded.isdisjoint(NEVER_FOR_THE_STORE | {"pydantic_settings"})
+    assert {"alembic", "sqlalchemy"} <= loaded  # it did run
+
+
+def test_orders_show_loads_the_store_but_no_client_settings_model_or_alembic(tmp_path):
+    env = {"AMAZON_PAYMENTS_DATABASE_URL": f"sqlite:///{tmp_path / 'erp.db'}"}
+    imported_after(["db", "upgrade"], env)
+    loaded = imported_after(["orders", "show", "X1"], env, exit_code=1)  # no document X1
+    assert loaded.isdisjoint(NEVER_FOR_THE_STORE | {"pydantic_settings", "alembic"})
+    assert "sqlalchemy" in loaded  # it did look
+
+
+def test_without_the_url_in_the_environment_the_settings_decide(tmp_path, monkeypatch):
+    from cli.context import database_url
+
+    monkeypatch.delenv("AMAZON_PAYMENTS_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text("AMAZON_PAYMENTS_DATABASE_URL=sqlite:///from-dotenv.db\n")
+    assert database_url() == "sqlite:///from-dotenv.db"
+    monkeypatch.setenv("AMAZON_PAYMENTS_DATABASE_URL", "sqlite:///from-environment.db")
+    assert database_url() == "sqlite:///from-environment.db"  # the environment wins, as before
 
 
 def test_root_help_lists_every_registered_command_with_its_help():

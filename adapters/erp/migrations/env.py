@@ -7,8 +7,6 @@ from alembic import context
 from sqlalchemy import Connection
 
 from adapters.erp.schema import Base
-from adapters.erp.store import make_engine
-from adapters.settings import ModuleSettings
 
 connection = context.config.attributes.get("connection")
 
@@ -17,6 +15,9 @@ def run() -> None:
     if connection is not None:
         _migrate(connection)
         return
+    from adapters.erp.store import make_engine  # only here: the settings model is slow to load
+    from adapters.settings import ModuleSettings
+
     engine = make_engine(ModuleSettings().database_url)
     with engine.connect() as conn:
         _migrate(conn)
