@@ -127,7 +127,8 @@ def main() -> None:
         f"{repo}: {args.runs} runs each, median; load average {load:.1f} on {os.cpu_count()} CPUs"
     )
     print(
-        f"{'command':<16} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'x wall':>7} {'x cpu':>6}  target"
+        f"{'command':<16} {'wall s':>7} {'cpu s':>7} {'peak MB':>8} {'x wall':>7} "
+        f"{'x cpu':>6}  target"
     )
     for name, row in result.items():
         target = f"<= {TARGETS[name]} s" if name in TARGETS else ""
