@@ -1,12 +1,14 @@
 """Settlement reconciliation (processes 6 and 7): where reports come from, and one report's
 way through parse, check and post (at most once per settlement id).
 
-Reports come from the Amazon Pay Reports API (listed from the last complete listing, downloaded
-one at a time) and from the inbox folder (moved to `done/` or `rejected/` once imported).
-`import_report` takes one report's bytes down the layers: the domain parses them, the quality
-suite checks the frame, and one unit of work posts it: the store is read (the report's row, the
-documents its rows can match), the domain plans the payments, the store writes them. An
-unreadable report is an outcome, not an exception. No Prefect here.
+Reports come from the Amazon Pay Reports API (listed from the last complete listing, each
+downloaded to a temporary file when it is its turn) and from the inbox folder (moved to `done/`
+or `rejected/` once imported). `import_report` hands one report file, read in pieces, to one
+unit of work: `adapters.reports.importer.stage_report` parses it in chunks (domain), checks each
+(quality) and plans and stages it in the transaction (store); then this service decides: posted
+before, rejected (rolled back, then stored REJECTED with its check) or booked from staging and
+committed. The report is never held whole. An unreadable report is an outcome, not an
+exception. No Prefect here.
 """
 
 from __future__ import annotations
@@ -23,17 +25,18 @@ from adapters.erp.store import UnitOfWork
 from adapters.quality.result import CheckResult
 from adapters.reports import amazon_api, importer, inbox
 from adapters.reports.amazon_api import ListedReport
+from adapters.reports.importer import ReportInput, Staged
 from adapters.reports.review_file import write_review_csv
 from adapters.settings import AmazonPaySettings
-from domain.settlement.model import ParsedReport, ReportError
+from domain.settlement.model import ReportError
 from domain.settlement.parse import parse_report
-from domain.settlement.posting import Accounts, plan_posting, posted_result, review_records
+from domain.settlement.posting import Accounts
 from domain.settlement.review import FIRST_ROWS, ReviewExport, review_line, totals_by_reason
 from domain.settlement.states import PostOutcome, PostResult, ReportSource, ReportStatus
 from services.resources import Resources
 
 POST_ATTEMPTS = 3  # a concurrent import of the same report makes the first attempt give way
-Progress = Callable[[float], None]  # told the share done (0 to 100) after each step
+Progress = Callable[[float], None]  # told the share done (0 to 100) along the way
 
 
 @dataclass(frozen=True)
@@ -73,49 +76,53 @@ def read_report(data: bytes, max_bytes: int = importer.MAX_REPORT_BYTES) -> Impo
 
 def import_report(
     res: Resources,
-    data: bytes,
+    path: Path,
     source: str,
     progress: Progress | None = None,
-    max_bytes: int = importer.MAX_REPORT_BYTES,
+    max_bytes: int | None = None,
 ) -> Imported:
-    """Parse, check and post one report's bytes: at most once per settlement id.
+    """Parse, check and post one report file, read in pieces: at most once per settlement id.
 
     Args:
-        source: where the bytes came from (`inbox:<file>`), stored with their digest.
+        source: where the file came from (`inbox:<file>`), stored with its digest.
         progress: told how far the import is, for a long report.
+        max_bytes: the size limit; by default the settings' for files.
     """
-    from adapters.quality.runner import check_report  # Great Expectations loads on first use
-
-    told = progress or (lambda _share: None)
-    origin = ReportSource.of_bytes(source, data)
+    settings = res.settings
+    limit = max_bytes or settings.max_report_bytes_file
+    stream_limit = max_bytes or settings.max_report_bytes_stream
+    accounts = importer.accounts_of(settings)
     try:
-        report = parse_report(data, max_bytes=max_bytes)
+        with importer.open_report(path, limit, stream_limit) as report:
+            report.progress = progress
+            return post_with(res.uow, accounts, report, source)
     except ReportError as problem:
         return unreadable(problem)
-    told(40.0)
-    check = check_report(report)
-    summary = importer.outcome(report, check)
-    told(70.0)
-    posted = post_with(res.uow, importer.accounts_of(res.settings), report, check, origin)
-    told(100.0)
-    return Imported({**summary, **posted.outcome()}, check, posted)
+    except OSError as problem:
+        return unreadable(ReportError(f"cannot read: {problem.strerror or problem}"))
 
 
 def post_with(
-    uow: Callable[[], UnitOfWork],
-    accounts: Accounts,
-    report: ParsedReport,
-    check: CheckResult,
-    source: ReportSource,
-) -> PostResult:
-    """Post a checked report in one transaction; a concurrent first import is met by looking
-    again (the retry finds it posted)."""
+    uow: Callable[[], UnitOfWork], accounts: Accounts, report: ReportInput, source: str
+) -> Imported:
+    """Stage the report in one transaction and post it there if its check passed; a rejected
+    one is rolled back and stored REJECTED. A concurrent first import is met by looking again
+    (the retry finds it posted)."""
     for attempt in range(POST_ATTEMPTS):
         try:
             with uow() as work:
-                posted = post(work.settlements, accounts, report, check, source)
-                work.commit()
-                return posted
+                reports = work.settlements  # one repository: it holds the report's row
+                staged = importer.stage_report(reports, report, source, accounts)
+                origin = ReportSource(source, report.sha256())
+                posted = post(reports, staged, origin, accounts)
+                if posted.status is PostOutcome.POSTED:
+                    work.commit()
+            if posted.status is PostOutcome.REJECTED:
+                posted = reject_with(uow, staged, origin)
+            report.told(100.0)
+            return Imported(
+                {**importer.staged_outcome(staged), **posted.outcome()}, staged.check, posted
+            )
         except ConcurrentImport:
             if attempt == POST_ATTEMPTS - 1:
                 raise
@@ -123,35 +130,40 @@ def post_with(
 
 
 def post(
-    reports: SettlementRepository,
-    accounts: Accounts,
-    report: ParsedReport,
-    check: CheckResult,
-    source: ReportSource,
+    reports: SettlementRepository, staged: Staged, source: ReportSource, accounts: Accounts
 ) -> PostResult:
-    """The store is read, the domain decides, the store writes: all in the caller's transaction.
+    """Book a staged report in the caller's transaction, if it is to be posted.
 
     A report posted before answers ALREADY_POSTED and adds nothing; one that failed its check
-    is stored REJECTED with the check's result and posts nothing.
+    answers REJECTED (the caller rolls its staging back and records the rejection).
     """
-    settlement_id = report.header.settlement_id
-    stored = reports.lock(settlement_id)
-    if stored is not None and stored.status is ReportStatus.POSTED:
+    settlement_id = staged.header.settlement_id
+    stored = staged.stored
+    if stored is not None and staged.totals is None:
         same = None if source.sha256 is None else stored.sha256 == source.sha256
         return PostResult(
             settlement_id, PostOutcome.ALREADY_POSTED, attempts=stored.attempts, same_content=same
         )
-    attempts = reports.record_attempt(report.header, source, check)
-    if not check.valid:
-        reports.reject()
-        return PostResult(settlement_id, PostOutcome.REJECTED, attempts=attempts)
+    if not staged.check.valid or staged.totals is None:
+        return PostResult(settlement_id, PostOutcome.REJECTED, attempts=staged.attempts)
+    reports.record_check(source, staged.check)
     reports.ensure_accounts(accounts)
-    view = reports.documents_for(report.frame)
-    plan = plan_posting(report.frame, view, accounts)
-    posted = posted_result(settlement_id, plan, attempts)
-    reviews = review_records(plan.review)
-    reports.book(plan, reviews)
-    return posted
+    created = reports.book_staged(accounts.income, staged.totals)
+    return staged.totals.result(settlement_id, created, staged.attempts)
+
+
+def reject_with(uow: Callable[[], UnitOfWork], staged: Staged, source: ReportSource) -> PostResult:
+    """Store a report that failed its check as REJECTED, with the check: nothing is posted."""
+    settlement_id = staged.header.settlement_id
+    with uow() as work:
+        reports = work.settlements
+        stored = reports.lock(settlement_id)
+        if stored is not None and stored.status is ReportStatus.POSTED:  # posted meanwhile
+            return PostResult(settlement_id, PostOutcome.ALREADY_POSTED, attempts=stored.attempts)
+        attempts = reports.record_attempt(staged.header, source, staged.check)
+        reports.reject()
+        work.commit()
+    return PostResult(settlement_id, PostOutcome.REJECTED, attempts=attempts)
 
 
 def export_review(res: Resources, settlement_id: str) -> ReviewExport:
@@ -204,19 +216,16 @@ def posted_sources(res: Resources, sources: list[str]) -> set[str]:
         return uow.settlements.posted_sources(sources)
 
 
-def download(res: Resources, report: ListedReport) -> bytes:
-    """The report's bytes, from a document URL fetched right now (it lives 30 seconds)."""
-    return amazon_api.download(res.amazon, report, importer.MAX_REPORT_BYTES)
+def download(res: Resources, report: ListedReport, folder: Path) -> Path:
+    """The report, from a document URL fetched right now (it lives 30 seconds), as a file in
+    `folder` (the caller removes it)."""
+    limit = res.settings.max_report_bytes_download
+    return amazon_api.download_to(res.amazon, report, limit, folder)
 
 
 def inbox_files(res: Resources) -> list[Path]:
     """The report files waiting in the inbox folder, oldest first."""
     return inbox.pending_files(res.settings.inbox_dir)
-
-
-def read_inbox_file(path: Path) -> bytes:
-    """A waiting file's bytes, refused above the size limit."""
-    return inbox.read_report_file(path, importer.MAX_REPORT_BYTES)
 
 
 def file_away(path: Path, status: PostOutcome) -> Path:

@@ -58,3 +58,20 @@ def _with_defaults(table: Table, record: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(default, ScalarElementColumnDefault):
             full[column.name] = default.arg
     return full
+
+
+def create_temporary(session: Session, table: Table) -> None:
+    """Create a temporary table in the session's transaction, gone when the transaction ends.
+
+    PostgreSQL drops it at commit (`ON COMMIT DROP`, in the table's definition) and a rollback
+    undoes the CREATE; SQLite undoes it on rollback, and `drop_temporary` drops it before a
+    commit (a committed SQLite temporary table would outlive the transaction on its connection).
+    """
+    table.drop(session.connection(), checkfirst=True)
+    table.create(session.connection())
+
+
+def drop_temporary(session: Session, table: Table) -> None:
+    """Drop a temporary table before the commit (SQLite; PostgreSQL drops it at commit)."""
+    if session.get_bind().dialect.name != "postgresql":
+        table.drop(session.connection())
