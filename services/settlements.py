@@ -3,63 +3,35 @@ way through parse, check and post (at most once per settlement id).
 
 Reports come from the Amazon Pay Reports API (listed from the last complete listing, each
 downloaded to a temporary file when it is its turn) and from the inbox folder (moved to `done/`
-or `rejected/` once imported). `import_report` hands one report file, read in pieces, to one
-unit of work: `adapters.reports.importer.stage_report` parses it in chunks (domain), checks each
-(quality) and plans and stages it in the transaction (store); then this service decides: posted
-before, rejected (rolled back, then stored REJECTED with its check) or booked from staging and
-committed. The report is never held whole. An unreadable report is an outcome, not an
-exception. No Prefect here.
+or `rejected/` once imported). `import_report` hands one report file, once, to the import
+pipeline (`adapters.reports.importer`): in one unit of work the file is read in pieces, parsed in
+chunks (domain), each chunk checked (quality) and planned and staged in the transaction (store);
+then the report is booked from staging, or found posted before, or rejected (rolled back, then
+stored REJECTED with its check). The report is never held whole. An unreadable report is an
+outcome (`Imported`), not an exception. No Prefect here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from adapters.amazon_pay import AmazonPayClient
-from adapters.erp.settlements import ConcurrentImport, SettlementRepository
-from adapters.erp.store import UnitOfWork
-from adapters.quality.result import CheckResult
 from adapters.reports import amazon_api, importer, inbox
 from adapters.reports.amazon_api import ListedReport
-from adapters.reports.importer import ReportInput, Staged
+from adapters.reports.importer import Imported as Imported  # the outcome, named here too
+from adapters.reports.importer import unreadable
 from adapters.reports.review_file import write_review_csv
 from adapters.settings import AmazonPaySettings
 from domain.settlement.model import ReportError
 from domain.settlement.parse import parse_report
-from domain.settlement.posting import Accounts
 from domain.settlement.review import FIRST_ROWS, ReviewExport, review_line, totals_by_reason
-from domain.settlement.states import PostOutcome, PostResult, ReportSource, ReportStatus
+from domain.settlement.states import PostOutcome
 from services.resources import Resources
 
-POST_ATTEMPTS = 3  # a concurrent import of the same report makes the first attempt give way
 Progress = Callable[[float], None]  # told the share done (0 to 100) along the way
-
-
-@dataclass(frozen=True)
-class Imported:
-    """One report's way through parse, check and post, as the run summary and the CLI show it.
-
-    `summary` is the JSON outcome (`adapters.reports.importer.outcome`); an unreadable report
-    has neither check nor post, and its summary says why.
-    """
-
-    summary: dict[str, Any]
-    check: CheckResult | None = None
-    posted: PostResult | None = None
-
-    @property
-    def status(self) -> PostOutcome:
-        """What importing did: the post's outcome, or UNREADABLE when the bytes did not parse."""
-        return PostOutcome.UNREADABLE if self.posted is None else self.posted.status
-
-
-def unreadable(problem: ReportError) -> Imported:
-    """The outcome of bytes that do not parse: the reason, nothing else."""
-    return Imported({"status": PostOutcome.UNREADABLE.value, "reason": str(problem)})
 
 
 def read_report(data: bytes, max_bytes: int = importer.MAX_REPORT_BYTES) -> Imported:
@@ -83,87 +55,21 @@ def import_report(
 ) -> Imported:
     """Parse, check and post one report file, read in pieces: at most once per settlement id.
 
+    The file goes down once, to the import pipeline (`adapters.reports.importer.import_file`):
+    one unit of work stages it chunk by chunk while it is parsed and checked, and books it from
+    staging only when the whole report passed.
+
     Args:
         source: where the file came from (`inbox:<file>`), stored with its digest.
         progress: told how far the import is, for a long report.
-        max_bytes: the size limit; by default the settings' for files.
+        max_bytes: the size limit; by default the settings' (for a file, for a pipe).
     """
     settings = res.settings
-    limit = max_bytes or settings.max_report_bytes_file
-    stream_limit = max_bytes or settings.max_report_bytes_stream
+    limits = importer.Limits(
+        max_bytes or settings.max_report_bytes_file, max_bytes or settings.max_report_bytes_stream
+    )
     accounts = importer.accounts_of(settings)
-    try:
-        with importer.open_report(path, limit, stream_limit) as report:
-            report.progress = progress
-            return post_with(res.uow, accounts, report, source)
-    except ReportError as problem:
-        return unreadable(problem)
-    except OSError as problem:
-        return unreadable(ReportError(f"cannot read: {problem.strerror or problem}"))
-
-
-def post_with(
-    uow: Callable[[], UnitOfWork], accounts: Accounts, report: ReportInput, source: str
-) -> Imported:
-    """Stage the report in one transaction and post it there if its check passed; a rejected
-    one is rolled back and stored REJECTED. A concurrent first import is met by looking again
-    (the retry finds it posted)."""
-    for attempt in range(POST_ATTEMPTS):
-        try:
-            with uow() as work:
-                reports = work.settlements  # one repository: it holds the report's row
-                staged = importer.stage_report(reports, report, source, accounts)
-                origin = ReportSource(source, report.sha256())
-                posted = post(reports, staged, origin, accounts)
-                if posted.status is PostOutcome.POSTED:
-                    work.commit()
-            if posted.status is PostOutcome.REJECTED:
-                posted = reject_with(uow, staged, origin)
-            report.told(100.0)
-            return Imported(
-                {**importer.staged_outcome(staged), **posted.outcome()}, staged.check, posted
-            )
-        except ConcurrentImport:
-            if attempt == POST_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def post(
-    reports: SettlementRepository, staged: Staged, source: ReportSource, accounts: Accounts
-) -> PostResult:
-    """Book a staged report in the caller's transaction, if it is to be posted.
-
-    A report posted before answers ALREADY_POSTED and adds nothing; one that failed its check
-    answers REJECTED (the caller rolls its staging back and records the rejection).
-    """
-    settlement_id = staged.header.settlement_id
-    stored = staged.stored
-    if stored is not None and staged.totals is None:
-        same = None if source.sha256 is None else stored.sha256 == source.sha256
-        return PostResult(
-            settlement_id, PostOutcome.ALREADY_POSTED, attempts=stored.attempts, same_content=same
-        )
-    if not staged.check.valid or staged.totals is None:
-        return PostResult(settlement_id, PostOutcome.REJECTED, attempts=staged.attempts)
-    reports.record_check(source, staged.check)
-    reports.ensure_accounts(accounts)
-    created = reports.book_staged(accounts.income, staged.totals)
-    return staged.totals.result(settlement_id, created, staged.attempts)
-
-
-def reject_with(uow: Callable[[], UnitOfWork], staged: Staged, source: ReportSource) -> PostResult:
-    """Store a report that failed its check as REJECTED, with the check: nothing is posted."""
-    settlement_id = staged.header.settlement_id
-    with uow() as work:
-        reports = work.settlements
-        stored = reports.lock(settlement_id)
-        if stored is not None and stored.status is ReportStatus.POSTED:  # posted meanwhile
-            return PostResult(settlement_id, PostOutcome.ALREADY_POSTED, attempts=stored.attempts)
-        attempts = reports.record_attempt(staged.header, source, staged.check)
-        reports.reject()
-        work.commit()
-    return PostResult(settlement_id, PostOutcome.REJECTED, attempts=attempts)
+    return importer.import_file(res.uow, path, source, accounts, limits, progress)
 
 
 def export_review(res: Resources, settlement_id: str) -> ReviewExport:

@@ -1,55 +1,149 @@
-"""One settlement report's pass through the store, never held whole, and what an import needs
-beside the store: the configured accounts and the JSON outcome of parse and check.
+"""One settlement report's way into the store, never held whole: the import pipeline.
 
-`open_report` opens a report file for one import: a regular file is refused above the size
-limit before it is read; a pipe or device (no size stated) is copied to a temporary file and
-cut off at the limit. `Streamed` reads it in pieces through a SHA-256 digest. `stage_report`
-takes the report's chunks (parsed by the domain) through the quality check one by one, planning
-and staging each in the caller's transaction as it passes (adapters.erp.settlements); nothing
-is booked until the whole report passed. The use case around it is
-`services.settlements.import_report`.
+`import_file` opens the report file (adapters.reports.report_file: read in pieces, size-limited)
+and posts it in one unit of work, at most once per settlement id: `stage_report` passes the
+report's chunks (parsed by the domain) through the quality check one by one, planning and staging
+each in the transaction as it passes (adapters.erp.settlements); then `post` books it from
+staging and commits, or answers ALREADY_POSTED, or REJECTED: the staging is rolled back and the
+rejection is stored with its check in a transaction of its own. A concurrent first import of the
+same report makes an attempt give way; the next one reads the file again and finds it posted.
+The use case is `services.settlements.import_report`; this module is its pipeline.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import shutil
-import stat
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol, cast
+from typing import Any
 
-from adapters.erp.settlements import SettlementRepository, StoredReport
+from adapters.erp.settlements import ConcurrentImport, SettlementRepository, StoredReport
+from adapters.erp.store import UnitOfWork
 from adapters.quality.result import CheckResult
+from adapters.reports.report_file import Progress, Streamed, open_report
 from adapters.settings import ModuleSettings
 from domain.money import Money
 from domain.settlement.model import ParsedReport, ReportChunk, ReportError, ReportHeader
-from domain.settlement.parse import DEFAULT_MAX_BYTES, iter_report
+from domain.settlement.parse import DEFAULT_MAX_BYTES
 from domain.settlement.posting import Accounts, PostingTotals
-from domain.settlement.states import ReportStatus
-
-if TYPE_CHECKING:
-    from _typeshed import WriteableBuffer
+from domain.settlement.states import PostOutcome, PostResult, ReportSource, ReportStatus
 
 MAX_REPORT_BYTES = DEFAULT_MAX_BYTES  # `settlement parse`; imports take the settings' limits
-_PIECE_BYTES = 1 << 20
-Progress = Callable[[float], None]  # told the share done (0 to 100)
+POST_ATTEMPTS = 3  # a concurrent import of the same report makes the first attempt give way
 
 
-class ReportInput(Protocol):
-    """A report for one import: its chunks (again for each attempt), its check, its digest."""
+@dataclass(frozen=True)
+class Imported:
+    """One report's way through parse, check and post, as the run summary and the CLI show it.
 
-    def chunks(self) -> Iterable[ReportChunk]: ...
+    `summary` is the JSON outcome (`outcome`); an unreadable report has neither check nor post,
+    and its summary says why.
+    """
 
-    def check(self, chunks: Iterable[ReportChunk]) -> CheckResult: ...
+    summary: dict[str, Any]
+    check: CheckResult | None = None
+    posted: PostResult | None = None
 
-    def sha256(self) -> str | None: ...
+    @property
+    def status(self) -> PostOutcome:
+        """What importing did: the post's outcome, or UNREADABLE when the bytes did not parse."""
+        return PostOutcome.UNREADABLE if self.posted is None else self.posted.status
 
-    def told(self, share: float) -> None: ...
+
+@dataclass(frozen=True)
+class Limits:
+    """Size limits of one import: a file's, and a pipe's or device's (no size stated)."""
+
+    file_bytes: int
+    stream_bytes: int
+
+
+def unreadable(problem: ReportError) -> Imported:
+    """The outcome of bytes that do not parse: the reason, nothing else."""
+    return Imported({"status": PostOutcome.UNREADABLE.value, "reason": str(problem)})
+
+
+def import_file(
+    uow: Callable[[], UnitOfWork],
+    path: Path,
+    source: str,
+    accounts: Accounts,
+    limits: Limits,
+    progress: Progress | None = None,
+) -> Imported:
+    """Open a report file and post it (see `post_with`); unreadable or too large: an outcome."""
+    try:
+        report = open_report(path, limits.file_bytes, limits.stream_bytes)
+        with report:  # closes the file
+            report.progress = progress
+            return post_with(uow, accounts, report, source)
+    except ReportError as problem:
+        return unreadable(problem)
+    except OSError as problem:
+        return unreadable(ReportError(f"cannot read: {problem.strerror or problem}"))
+
+
+def post_with(
+    uow: Callable[[], UnitOfWork], accounts: Accounts, report: Streamed, source: str
+) -> Imported:
+    """Stage the report in one transaction and post it there if its check passed; a rejected
+    one is rolled back and stored REJECTED. A concurrent first import is met by looking again
+    (the retry finds it posted). A ReportError from any chunk rolls everything back."""
+    for attempt in range(POST_ATTEMPTS):
+        try:
+            with uow() as work:
+                reports = work.settlements  # one repository: it holds the report's row
+                staged = stage_report(reports, report, source, accounts)
+                origin = ReportSource(source, report.sha256())
+                posted = post(reports, staged, origin, accounts)
+                if posted.status is PostOutcome.POSTED:
+                    work.commit()
+            if posted.status is PostOutcome.REJECTED:
+                posted = reject_with(uow, staged, origin)
+            report.told(100.0)
+            summary = checked(facts(staged.header, staged.rows, staged.total_minor), staged.check)
+            return Imported({**summary, **posted.outcome()}, staged.check, posted)
+        except ConcurrentImport:
+            if attempt == POST_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def post(
+    reports: SettlementRepository, staged: Staged, source: ReportSource, accounts: Accounts
+) -> PostResult:
+    """Book a staged report in the caller's transaction, if it is to be posted.
+
+    A report posted before answers ALREADY_POSTED and adds nothing; one that failed its check
+    answers REJECTED (the caller rolls its staging back and records the rejection).
+    """
+    settlement_id = staged.header.settlement_id
+    stored = staged.stored
+    if stored is not None and staged.totals is None:
+        same = None if source.sha256 is None else stored.sha256 == source.sha256
+        return PostResult(
+            settlement_id, PostOutcome.ALREADY_POSTED, attempts=stored.attempts, same_content=same
+        )
+    if not staged.check.valid or staged.totals is None:
+        return PostResult(settlement_id, PostOutcome.REJECTED, attempts=staged.attempts)
+    reports.record_check(source, staged.check)
+    reports.ensure_accounts(accounts)
+    created = reports.book_staged(accounts.income, staged.totals)
+    return staged.totals.result(settlement_id, created, staged.attempts)
+
+
+def reject_with(uow: Callable[[], UnitOfWork], staged: Staged, source: ReportSource) -> PostResult:
+    """Store a report that failed its check as REJECTED, with the check: nothing is posted."""
+    settlement_id = staged.header.settlement_id
+    with uow() as work:
+        reports = work.settlements
+        stored = reports.lock(settlement_id)
+        if stored is not None and stored.status is ReportStatus.POSTED:  # posted meanwhile
+            return PostResult(settlement_id, PostOutcome.ALREADY_POSTED, attempts=stored.attempts)
+        attempts = reports.record_attempt(staged.header, source, staged.check)
+        reports.reject()
+        work.commit()
+    return PostResult(settlement_id, PostOutcome.REJECTED, attempts=attempts)
 
 
 @dataclass
@@ -67,13 +161,9 @@ class Staged:
     totals: PostingTotals | None = None
     attempts: int = 0
 
-    @property
-    def posted_before(self) -> bool:
-        return self.stored is not None and self.stored.status is ReportStatus.POSTED
-
 
 def stage_report(
-    reports: SettlementRepository, report: ReportInput, source: str, accounts: Accounts
+    reports: SettlementRepository, report: Streamed, source: str, accounts: Accounts
 ) -> Staged:
     """Parse, check and stage one report in the repository's transaction, chunk by chunk.
 
@@ -122,105 +212,6 @@ class _Passing:
         )
 
 
-@dataclass
-class Streamed:
-    """A report file read in pieces through a SHA-256 digest, parsed and checked in chunks."""
-
-    stream: IO[bytes]
-    max_bytes: int
-    progress: Progress | None = None
-    size: int = 0
-    _reader: _Digesting | None = field(default=None, repr=False)
-
-    def chunks(self) -> Iterator[ReportChunk]:
-        """The report's chunks, read from its start (again for a second attempt)."""
-        self.stream.seek(0)
-        self._reader = _Digesting(self.stream)
-        return iter_report(cast(IO[bytes], self._reader), max_bytes=self.max_bytes)
-
-    def check(self, chunks: Iterable[ReportChunk]) -> CheckResult:
-        from adapters.quality.chunked import check_report_chunks  # GX loads on first use
-
-        return check_report_chunks(self._told_each(chunks))
-
-    def _told_each(self, chunks: Iterable[ReportChunk]) -> Iterator[ReportChunk]:
-        for chunk in chunks:
-            yield chunk
-            if self._reader is not None and self.size:
-                self.told(90.0 * self._reader.count / self.size)
-
-    def sha256(self) -> str | None:
-        return None if self._reader is None else self._reader.digest.hexdigest()
-
-    def told(self, share: float) -> None:
-        if self.progress is not None:
-            self.progress(share)
-
-
-class _Digesting(io.RawIOBase):
-    """Reads through to a stream, hashing and counting what passes (not seekable)."""
-
-    def __init__(self, source: IO[bytes]) -> None:
-        self._source = source
-        self.digest = hashlib.sha256()
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer).cast("B")
-        piece = self._source.read(len(view))
-        view[: len(piece)] = piece
-        self.digest.update(piece)
-        self.count += len(piece)
-        return len(piece)
-
-
-@contextmanager
-def open_report(path: Path, max_bytes: int, stream_bytes: int | None = None) -> Iterator[Streamed]:
-    """A report file for one import, seekable for a retry, never more than `max_bytes`.
-
-    A regular file above the limit is refused before it is read; a pipe, `/dev/stdin` or a
-    device states no size: it is copied to a temporary file, and refused as soon as it passes
-    the limit (or `stream_bytes`, if lower). Raises ReportError (too large) or OSError.
-    """
-    info = path.stat()
-    if stat.S_ISREG(info.st_mode):
-        if info.st_size > max_bytes:
-            raise ReportError(
-                f"{path.name} has {info.st_size} bytes, more than the limit of {max_bytes}"
-            )
-        with path.open("rb") as stream:
-            yield Streamed(stream, max_bytes, size=info.st_size)
-        return
-    limit = min(max_bytes, stream_bytes or max_bytes)
-    with tempfile.TemporaryFile(prefix="settlement-") as copy, path.open("rb") as source:
-        shutil.copyfileobj(io.BufferedReader(_Bounded(source, path.name, limit)), copy)
-        size = copy.tell()
-        yield Streamed(copy, max_bytes, size=size)
-
-
-class _Bounded(io.RawIOBase):
-    """Reads a stream of unknown size and refuses to pass more than `max_bytes`."""
-
-    def __init__(self, source: IO[bytes], name: str, max_bytes: int) -> None:
-        self._source, self._name, self._limit = source, name, max_bytes
-        self._left = max_bytes
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: WriteableBuffer) -> int:
-        view = memoryview(buffer).cast("B")
-        piece = self._source.read(min(len(view), _PIECE_BYTES, self._left + 1))
-        if len(piece) > self._left:
-            raise ReportError(f"{self._name} is larger than the limit of {self._limit} bytes")
-        self._left -= len(piece)
-        view[: len(piece)] = piece
-        return len(piece)
-
-
 def accounts_of(settings: ModuleSettings) -> Accounts:
     """The finance accounts configured in the settings."""
     return Accounts(
@@ -252,11 +243,6 @@ def report_facts(report: ParsedReport) -> dict[str, Any]:
 def outcome(report: ParsedReport, result: CheckResult) -> dict[str, Any]:
     """The JSON outcome of parse + check of a whole report; a post adds `PostResult.outcome()`."""
     return checked(report_facts(report), result)
-
-
-def staged_outcome(staged: Staged) -> dict[str, Any]:
-    """The JSON outcome of one pass (parse + check); a post adds `PostResult.outcome()`."""
-    return checked(facts(staged.header, staged.rows, staged.total_minor), staged.check)
 
 
 def checked(summary: dict[str, Any], result: CheckResult) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import io
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,12 +13,13 @@ from sqlalchemy import Engine
 from adapters.erp.schema import DocumentRow, FinanceAccountRow, PaymentRow
 from adapters.erp.store import UnitOfWork
 from adapters.quality.result import CheckResult, ExpectationOutcome
+from adapters.reports import importer
+from adapters.reports.report_file import Streamed
 from domain.documents import Customer, Document, DocumentType, Item
 from domain.money import Money
 from domain.settlement.model import FRAME_COLUMNS, ParsedReport, ReportChunk, ReportHeader
 from domain.settlement.posting import Accounts
 from domain.settlement.states import PostResult, ReportSource
-from services import settlements
 
 ACCOUNTS = Accounts(income="8400", expenses="4900", fees="4970")
 WITH_CLEARING = Accounts(income="8400", expenses="4900", fees="4970", clearing="1360")
@@ -155,16 +156,15 @@ def payments_of(engine: Engine) -> list[tuple[str | None, str, int, str | None]]
     return sorted(found, key=lambda x: (x[0] or "", x[1], x[2]))
 
 
-@dataclass
-class Given:
-    """A parsed report with a verdict given by the test, as one chunk (a `ReportInput`)."""
+class Given(Streamed):
+    """A parsed report with a verdict given by the test, passed as one chunk."""
 
-    report: ParsedReport
-    verdict: CheckResult
-    digest: str | None = None
+    def __init__(self, report: ParsedReport, verdict: CheckResult, digest: str | None) -> None:
+        super().__init__(io.BytesIO(), 0)
+        self.report, self.verdict, self.digest = report, verdict, digest
 
-    def chunks(self) -> list[ReportChunk]:
-        return [ReportChunk(self.report.header, self.report.frame, 0, final=True)]
+    def chunks(self) -> Iterator[ReportChunk]:
+        return iter([ReportChunk(self.report.header, self.report.frame, 0, final=True)])
 
     def check(self, chunks: Iterable[ReportChunk]) -> CheckResult:
         for _chunk in chunks:  # the staging happens as the chunks pass
@@ -173,9 +173,6 @@ class Given:
 
     def sha256(self) -> str | None:
         return self.digest
-
-    def told(self, share: float) -> None:
-        pass
 
 
 def post_report(
@@ -187,7 +184,7 @@ def post_report(
 ) -> PostResult:
     """Post through the settlement service, with units of work on this engine."""
     given = Given(report, check, source.sha256)
-    posted = settlements.post_with(lambda: UnitOfWork(engine), accounts, given, source.name).posted
+    posted = importer.post_with(lambda: UnitOfWork(engine), accounts, given, source.name).posted
     assert posted is not None
     return posted
 
