@@ -88,7 +88,8 @@ def post_with(
 ) -> Imported:
     """Stage the report in one transaction and post it there if its check passed; a rejected
     one is rolled back and stored REJECTED. A concurrent first import is met by looking again
-    (the retry finds it posted). A ReportError from any chunk rolls everything back."""
+    (the retry finds it posted). A ReportError from any chunk rolls everything back: the report
+    is UNREADABLE."""
     for attempt in range(POST_ATTEMPTS):
         try:
             with uow() as work:
@@ -103,6 +104,8 @@ def post_with(
             report.told(100.0)
             summary = checked(facts(staged.header, staged.rows, staged.total_minor), staged.check)
             return Imported({**summary, **posted.outcome()}, staged.check, posted)
+        except ReportError as problem:  # from any chunk: the transaction rolled back
+            return unreadable(problem)
         except ConcurrentImport:
             if attempt == POST_ATTEMPTS - 1:
                 raise

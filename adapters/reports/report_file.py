@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
 from adapters.quality.result import CheckResult
-from domain.settlement.model import ReportChunk, ReportError
+from domain.settlement.model import DEFAULT_CHUNK_ROWS, ReportChunk, ReportError
 from domain.settlement.parse import iter_report
 
 if TYPE_CHECKING:
@@ -33,8 +33,15 @@ class Streamed:
     Seekable, so that a second attempt reads it again from its start; close it when done.
     """
 
-    def __init__(self, stream: IO[bytes], max_bytes: int, size: int = 0) -> None:
+    def __init__(
+        self,
+        stream: IO[bytes],
+        max_bytes: int,
+        size: int = 0,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    ) -> None:
         self.stream, self.max_bytes, self.size = stream, max_bytes, size
+        self.chunk_rows = chunk_rows
         self.progress: Progress | None = None
         self._reader: _Digesting | None = None
 
@@ -48,7 +55,8 @@ class Streamed:
         """The report's chunks, read from its start (again for a second attempt)."""
         self.stream.seek(0)
         self._reader = _Digesting(self.stream)
-        return iter_report(cast(IO[bytes], self._reader), max_bytes=self.max_bytes)
+        reader = cast(IO[bytes], self._reader)
+        return iter_report(reader, max_bytes=self.max_bytes, chunk_rows=self.chunk_rows)
 
     def check(self, chunks: Iterable[ReportChunk]) -> CheckResult:
         """The quality check of the chunks, one by one, as they pass."""
