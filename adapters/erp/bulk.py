@@ -8,7 +8,7 @@ paths store the same rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, insert
@@ -37,6 +37,24 @@ def bulk_insert(session: Session, table: Table, records: Sequence[dict[str, Any]
     with connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row([_copyable(row[name], Json) for name in columns])
+
+
+def insert_rows(
+    session: Session, table: Table, names: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Insert plain rows (values in the order of `names`, no JSON, no defaults to apply): COPY
+    on PostgreSQL without a dict per row, executemany elsewhere."""
+    if session.get_bind().dialect.name != "postgresql":
+        records = [dict(zip(names, row, strict=True)) for row in rows]
+        if records:
+            session.execute(insert(table), records)
+        return
+    connection = cast("Connection[Any]", session.connection().connection.driver_connection)
+    columns = ", ".join(f'"{name}"' for name in names)
+    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _copyable(value: Any, json: Any) -> Any:

@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from adapters.erp.bulk import bulk_insert, create_temporary, drop_temporary
+from adapters.erp.bulk import bulk_insert, create_temporary, drop_temporary, insert_rows
 from adapters.erp.schema import (
     DocumentRow,
     FinanceAccountRow,
@@ -191,10 +191,9 @@ class SettlementRepository:
         view, _ids = load_store_view(self.session, frame)
         plan = plan_posting(frame, view, accounts, mismatches=False)
         totals.add(plan)
-        payments = plan.payments.astype(object)
-        bulk_insert(
-            self.session, PAYMENT_STAGE, payments.where(payments.notna(), None).to_dict("records")
-        )
+        names = [column.name for column in PAYMENT_STAGE.columns]
+        columns = [_values(plan.payments[name]) for name in names]
+        insert_rows(self.session, PAYMENT_STAGE, names, zip(*columns, strict=True))
         reviews = review_records(plan.review)
         keep = ("source_line", "reason", "amount_minor", "currency", "document_number")
         records = [{**{name: row[name] for name in keep}, "row": row} for row in reviews]
@@ -292,6 +291,12 @@ class SettlementRepository:
         if self._row is None:
             raise RuntimeError("record_attempt first: no report row in this transaction")
         return self._row
+
+
+def _values(column: pd.Series) -> list[Any]:
+    """A column's values as Python objects, NA as None."""
+    values = column.astype(object)
+    return cast(list[Any], values.where(column.notna(), None).tolist())
 
 
 def _income_vs_gross(income: str) -> Any:
