@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+import pandas as pd
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import CallableColumnDefault, ScalarElementColumnDefault
@@ -39,11 +40,23 @@ def bulk_insert(session: Session, table: Table, records: Sequence[dict[str, Any]
             copy.write_row([_copyable(row[name], Json) for name in columns])
 
 
-def insert_rows(
+def insert_frame(session: Session, table: Table, frame: pd.DataFrame) -> None:
+    """Insert a frame's columns of the table's names (plain values, NA as NULL, no JSON, no
+    defaults to apply): COPY on PostgreSQL without a dict per row, executemany elsewhere."""
+    names = [column.name for column in table.columns if column.name in frame.columns]
+    columns = [_values(frame[name]) for name in names]
+    _insert_rows(session, table, names, zip(*columns, strict=True))
+
+
+def _values(column: pd.Series) -> list[Any]:
+    """A column's values as Python objects, NA as None."""
+    values = column.astype(object)
+    return cast(list[Any], values.where(column.notna(), None).tolist())
+
+
+def _insert_rows(
     session: Session, table: Table, names: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """Insert plain rows (values in the order of `names`, no JSON, no defaults to apply): COPY
-    on PostgreSQL without a dict per row, executemany elsewhere."""
     if session.get_bind().dialect.name != "postgresql":
         records = [dict(zip(names, row, strict=True)) for row in rows]
         if records:

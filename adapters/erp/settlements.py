@@ -40,7 +40,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from adapters.erp.bulk import bulk_insert, create_temporary, drop_temporary, insert_rows
+from adapters.erp.bulk import bulk_insert, create_temporary, drop_temporary, insert_frame
 from adapters.erp.schema import (
     DocumentRow,
     FinanceAccountRow,
@@ -189,12 +189,10 @@ class SettlementRepository:
         """Plan one chunk against the documents it can match (locked) and stage its payment
         groups and review rows; the plan's counts go to `totals`."""
         view, _ids = load_store_view(self.session, frame)
-        plan = plan_posting(frame, view, accounts, mismatches=False)
+        plan = plan_posting(frame, view, accounts, mismatches=False)  # the domain decides,
         totals.add(plan)
-        names = [column.name for column in PAYMENT_STAGE.columns]
-        columns = [_values(plan.payments[name]) for name in names]
-        insert_rows(self.session, PAYMENT_STAGE, names, zip(*columns, strict=True))
         reviews = review_records(plan.review)
+        insert_frame(self.session, PAYMENT_STAGE, plan.payments)  # then the store writes
         keep = ("source_line", "reason", "amount_minor", "currency", "document_number")
         records = [{**{name: row[name] for name in keep}, "row": row} for row in reviews]
         bulk_insert(self.session, REVIEW_STAGE, records)
@@ -291,12 +289,6 @@ class SettlementRepository:
         if self._row is None:
             raise RuntimeError("record_attempt first: no report row in this transaction")
         return self._row
-
-
-def _values(column: pd.Series) -> list[Any]:
-    """A column's values as Python objects, NA as None."""
-    values = column.astype(object)
-    return cast(list[Any], values.where(column.notna(), None).tolist())
 
 
 def _income_vs_gross(income: str) -> Any:
