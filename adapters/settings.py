@@ -90,6 +90,12 @@ class ModuleSettings(BaseSettings):
     business_time_zone: str = "Europe/Berlin"
     inbox_dir: Path = DATA_DIR / "inbox"
     review_dir: Path = DATA_DIR / "review"  # the CSVs of the settlement review lists
+    # Settlement report size limits per source (bytes). Reports are read in pieces, so these
+    # bound disk and time, not memory; a pipe or device states no size: the stream limit cuts
+    # an endless one off.
+    max_report_bytes_file: int = Field(default=2 * 2**30, gt=0)  # inbox, `settlement import`
+    max_report_bytes_download: int = Field(default=2 * 2**30, gt=0)  # the Reports API
+    max_report_bytes_stream: int = Field(default=512 * 2**20, gt=0)  # a pipe, /dev/stdin
 
     @field_validator("business_time_zone")
     @classmethod

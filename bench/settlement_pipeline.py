@@ -1,57 +1,52 @@
-"""Benchmark: parse, check and post a 100,000-order XML settlement report, beside a bare pass.
+"""Benchmark: `settlement import` of a generated 250,000-order XML report on PostgreSQL (parse,
+check and post, streamed) as whole processes, beside a bare `lxml.etree.iterparse` pass.
 
-Run from the repository root:  .venv/bin/python bench/settlement_pipeline.py [--orders N]
-    [--database-url URL]   (default: a fresh SQLite file under bench/out/)
+Run from the repository root:
+    .venv/bin/python bench/settlement_pipeline.py [--orders 250000] [--pairs 3]
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
-It generates the report once with the sandbox generator (bench/out/pipeline-<N>.xml, every order
-with an ERP document number), stores one ERP document per order (bulk inserts, not timed), then
-times each step on its own: the bare lxml iterparse pass that reads every money leaf,
-parse_report, the quality check (GX loaded beforehand, not timed) and the post (store view,
-matching plan, payments and review rows in one transaction). Peak memory is the process's
-resident high-water mark after each step.
+The report is generated once into bench/out/pipeline-<N>.xml (never committed; every order
+carries an ERP document number) and the store is prepared once in a PostgreSQL schema of its own
+(`bench_pipeline`, recreated): migrated, one order document per merchant order id (not timed).
+Then, alternately, fresh interpreters run (A) the bare pass that reads every money leaf,
+(B) `iter_report` + `check_report_chunks` alone (parse and check, nothing posted) and (C)
+`amazon-payments settlement import FILE --json` (the real command: parse, check, stage, post,
+commit); before each C the previous run's report, payments and review rows are deleted (not
+timed). Start-up and imports are included; ratios are taken run by run against the A of the
+same round (medians printed), each process's peak RSS is the kernel's account of the finished
+child (wait4). One more C on the posted store shows `already_posted` (adds nothing).
+Targets, not asserted: C <= 3.0x A, C's peak RSS <= 450 MB.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import resource
+import statistics
+import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import pandas as pd  # noqa: E402
-from sqlalchemy import Engine, insert, select  # noqa: E402
+from bench.settlement_parse import run_child  # noqa: E402
 
-from adapters.erp.migrate import upgrade  # noqa: E402
-from adapters.erp.schema import DocumentRow, ItemRow  # noqa: E402
-from adapters.erp.store import UnitOfWork, make_engine  # noqa: E402
-from adapters.quality.engine import validation_engine  # noqa: E402
-from adapters.quality.runner import check_report  # noqa: E402
-from bench.settlement_parse import bare_pass, parse_file  # noqa: E402
-from domain.settlement.posting import Accounts  # noqa: E402
-from domain.settlement.states import PostResult, ReportSource  # noqa: E402
-from sandbox.settlement_xml import write_settlement_xml  # noqa: E402
-from services.settlements import post_with  # noqa: E402
-
-ACCOUNTS = Accounts(income="8400", expenses="4900", fees="4970")
+SCHEMA = "bench_pipeline"
 BATCH = 10_000
-T = TypeVar("T")
-
-
-def peak_mb() -> float:
-    """The process's resident high-water mark so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+MAX_BYTES = 8 * 2**30
+DEFAULT_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def report_file(orders: int) -> Path:
     """The generated report, every order carrying an ERP document number (kept for reruns)."""
+    from sandbox.settlement_xml import write_settlement_xml
+
     path = ROOT / "bench" / "out" / f"pipeline-{orders}.xml"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,34 +55,44 @@ def report_file(orders: int) -> Path:
     return path
 
 
-def store_with_documents(url: str | None, frame: pd.DataFrame) -> Engine:
-    """A fresh store holding one order document per merchant order id of the report."""
-    if url is None:
-        path = ROOT / "bench" / "out" / "pipeline.sqlite3"
-        path.unlink(missing_ok=True)
-        url = f"sqlite:///{path}"
-    engine = make_engine(url)
+def schema_url(url: str) -> str:
+    """The URL whose connections land in the bench's schema."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{SCHEMA}"
+
+
+def prepare_store(url: str, path: Path) -> str:
+    """A fresh schema, migrated, holding one order document (with its gross) per order."""
+    from sqlalchemy import insert, select, text
+
+    from adapters.erp.migrate import upgrade
+    from adapters.erp.schema import DocumentRow, ItemRow
+    from adapters.erp.store import make_engine
+    from domain.settlement.parse import iter_report
+
+    with make_engine(url).begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{SCHEMA}"'))
+    engine = make_engine(schema_url(url))
     upgrade(engine)
-    income = frame["amount_group"].isin(["ItemPrice", "Promotion"])
-    prices = frame[frame["transaction_kind"].eq("order") & income]
-    gross = prices.groupby("merchant_order_id")["amount_minor"].sum()
+    gross: dict[str, int] = {}
+    with path.open("rb") as stream:
+        for chunk in iter_report(stream, max_bytes=MAX_BYTES):
+            frame = chunk.frame
+            income = frame["amount_group"].isin(["ItemPrice", "Promotion"])
+            prices = frame[frame["transaction_kind"].eq("order") & income]
+            for number, minor in prices.groupby("merchant_order_id")["amount_minor"].sum().items():
+                gross[str(number)] = gross.get(str(number), 0) + int(minor)
+    numbers = sorted(gross)
     with engine.begin() as connection:
-        for start in range(0, len(gross), BATCH):
-            part = gross.iloc[start : start + BATCH]
-            connection.execute(insert(DocumentRow), [_document(str(n)) for n in part.index])
-            numbers = [str(n) for n in part.index]
-            ids = dict(
-                connection.execute(
-                    select(DocumentRow.number, DocumentRow.id).where(
-                        DocumentRow.number.in_(numbers)
-                    )
-                ).all()
-            )
-            connection.execute(
-                insert(ItemRow),
-                [_item(ids[str(n)], int(minor)) for n, minor in part.items()],
-            )
-    return engine
+        for start in range(0, len(numbers), BATCH):
+            part = numbers[start : start + BATCH]
+            connection.execute(insert(DocumentRow), [_document(n) for n in part])
+            query = select(DocumentRow.number, DocumentRow.id).where(DocumentRow.number.in_(part))
+            ids = dict(connection.execute(query).all())
+            connection.execute(insert(ItemRow), [_item(ids[n], gross[n]) for n in part])
+    engine.dispose()
+    return schema_url(url)
 
 
 def _document(number: str) -> dict[str, object]:
@@ -105,45 +110,108 @@ def _item(document_id: int, minor: int) -> dict[str, object]:
     }  # fmt: skip
 
 
-def timed(label: str, function: Callable[..., T], *args: object) -> tuple[float, T]:
-    """Run once; print the seconds and the peak memory so far."""
-    started = time.perf_counter()
-    result = function(*args)
-    seconds = time.perf_counter() - started
-    print(f"{label:<28}{seconds:8.2f} s   peak RSS so far {peak_mb():7.0f} MB", flush=True)
-    return seconds, result
+def forget_posting(url: str) -> None:
+    """Delete what the last import stored, so that the next one posts again (not timed)."""
+    from sqlalchemy import text
+
+    from adapters.erp.store import make_engine
+
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for table in ("payments", "settlement_review", "settlement_reports"):
+            connection.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+
+
+def bare_command(path: Path) -> list[str]:
+    code = f"from bench.settlement_parse import bare_pass; print(bare_pass({str(path)!r}))"
+    return [sys.executable, "-c", code]
+
+
+def check_command(path: Path) -> list[str]:
+    code = (
+        "import json; from bench.settlement_parse import stream_and_check; "
+        f"print(json.dumps(stream_and_check(__import__('pathlib').Path({str(path)!r}))))"
+    )
+    return [sys.executable, "-c", code]
+
+
+def import_command(path: Path) -> list[str]:
+    cli = str(Path(sys.executable).parent / "amazon-payments")
+    return [cli, "settlement", "import", str(path), "--json"]
+
+
+def in_child(call: str) -> None:
+    """Run `bench.settlement_pipeline.<call>` in a child, so that this process stays small: a
+    forked child's peak RSS starts at its parent's."""
+    code = f"from bench.settlement_pipeline import *; {call}"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def run(command: list[str], url: str | None = None) -> dict[str, Any]:
+    if url is not None:
+        os.environ["AMAZON_PAYMENTS_DATABASE_URL"] = url
+    return run_child(command)
+
+
+def line(label: str, result: dict[str, Any], bare: dict[str, Any] | None = None) -> str:
+    ratio = ""
+    if bare is not None:
+        ratio = (
+            f"  x{result['cpu'] / bare['cpu']:.2f} CPU, x{result['wall'] / bare['wall']:.2f} wall"
+        )
+    return (
+        f"{label:<28}{result['wall']:7.1f} s wall {result['cpu']:7.1f} s CPU "
+        f"{result['peak_mb']:7.0f} MB peak{ratio}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--orders", type=int, default=100_000)
-    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--orders", type=int, default=250_000)
+    parser.add_argument("--pairs", type=int, default=3)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
     args = parser.parse_args()
-    path = report_file(args.orders)
-    print(f"report {path.name}: {path.stat().st_size / 1e6:.1f} MB; start {peak_mb():.0f} MB")
-    bare, _total = timed("bare iterparse pass", bare_pass, path)
-    parse, report = timed("parse_report", parse_file, path)
-    frame = report.frame
-    print(f"  {len(frame)} rows, frame {frame.memory_usage(deep=True).sum() / 1e6:.0f} MB")
-    engine = store_with_documents(args.database_url, frame)
-    validation_engine()  # GX import and suites: a one-off per process, not per report
-    check, result = timed("check_report (GX)", check_report, report)
-    assert result.valid, result.message()
-    source = ReportSource(f"bench:{path.name}")
-
-    def post_report() -> PostResult:
-        return post_with(lambda: UnitOfWork(engine), ACCOUNTS, report, result, source)
-
-    post, posted = timed("post_report", post_report)
+    in_child(f"report_file({args.orders})")
+    path = ROOT / "bench" / "out" / f"pipeline-{args.orders}.xml"
+    print(f"report {path.name}: {path.stat().st_size / 1e6:.0f} MB", flush=True)
+    in_child(f"prepare_store({args.database_url!r}, Path({str(path)!r}))")
+    url = schema_url(args.database_url)
+    print(f"store: PostgreSQL schema {SCHEMA}, documents stored", flush=True)
+    ratios: dict[str, list[float]] = {"check": [], "import": [], "import_wall": []}
+    peaks: dict[str, list[float]] = {"bare": [], "check": [], "import": []}
+    for round_ in range(1, args.pairs + 1):
+        bare = run(bare_command(path))
+        print(line(f"[{round_}] bare iterparse", bare), flush=True)
+        checked = run(check_command(path))
+        print(line(f"[{round_}] parse + check", checked, bare), flush=True)
+        in_child(f"forget_posting({url!r})")
+        imported = run(import_command(path), url)
+        outcome = json.loads(imported["output"])
+        assert outcome["status"] == "posted", outcome
+        print(line(f"[{round_}] settlement import", imported, bare), flush=True)
+        print(
+            f"    {outcome['status']}: {outcome['rows']} rows, {outcome['payments_created']} "
+            f"payments, {outcome['unmatched_rows']} rows to review",
+            flush=True,
+        )
+        ratios["check"].append(checked["cpu"] / bare["cpu"])
+        ratios["import"].append(imported["cpu"] / bare["cpu"])
+        ratios["import_wall"].append(imported["wall"] / bare["wall"])
+        post_cpu = imported["cpu"] - checked["cpu"]
+        print(f"    post (import - parse/check): {post_cpu:.1f} s CPU", flush=True)
+        for name, result in (("bare", bare), ("check", checked), ("import", imported)):
+            peaks[name].append(result["peak_mb"])
+    again = run(import_command(path), url)
+    assert json.loads(again["output"])["status"] == "already_posted"
+    print(line("import again (posted)", again), flush=True)
+    median = statistics.median
     print(
-        f"  {posted.status}: {posted.payments_created} payments, {posted.unmatched_rows} rows "
-        f"to review, {len(posted.mismatches)} mismatches ({engine.dialect.name})"
-    )
-    again, repeat = timed("post_report again", post_report)
-    assert repeat.status == "already_posted"
-    print(
-        f"ratios to the bare pass: parse {parse / bare:.2f}, check {check / bare:.2f}, "
-        f"post {post / bare:.2f}, whole pipeline {(parse + check + post) / bare:.2f}"
+        f"medians: parse+check x{median(ratios['check']):.2f} CPU; settlement import "
+        f"x{median(ratios['import']):.2f} CPU (x{median(ratios['import_wall']):.2f} wall) "
+        f"of the bare pass; peak RSS bare {max(peaks['bare']):.0f} MB, parse+check "
+        f"{max(peaks['check']):.0f} MB, import {max(peaks['import']):.0f} MB "
+        f"(targets x3.0, 450 MB)"
     )
 
 

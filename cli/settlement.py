@@ -72,16 +72,24 @@ def parse_command(
         raise typer.Exit(REJECTED_EXIT)
 
 
+IMPORT_MAX_BYTES_OPTION = typer.Option(
+    None,
+    "--max-bytes",
+    min=1,
+    help="Refuse a report larger than this (default: AMAZON_PAYMENTS_MAX_REPORT_BYTES_FILE, "
+    "for a pipe or device …_STREAM); a pipe or device is read no further than this.",
+)
+
+
 @app.command("import")
 def import_command(
-    file: Path, as_json: bool = JSON_OPTION, max_bytes: int = MAX_BYTES_OPTION
+    file: Path, as_json: bool = JSON_OPTION, max_bytes: int | None = IMPORT_MAX_BYTES_OPTION
 ) -> None:
-    """Parse, check and post a settlement file: at most once per settlement id."""
-    data = _read(file, max_bytes)
+    """Parse, check and post a settlement file, read in pieces: at most once per settlement id."""
     res = Resources.from_environment()  # the client is never built: posting needs no Amazon
     try:
         source = SourceKind.FILE.source(file.name)
-        imported = settlements.import_report(res, data, source, max_bytes=max_bytes)
+        imported = settlements.import_report(res, file, source, max_bytes=max_bytes)
     finally:
         res.close()
     _show(file, imported, as_json)

@@ -13,6 +13,7 @@ summary dict is the state's data. Both do nothing when import_settlements is off
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger
@@ -22,7 +23,6 @@ from adapters.amazon_pay import AmazonPayError
 from adapters.reports import amazon_api
 from adapters.reports.run_summary import RunSummary
 from adapters.settings import ModuleSettings
-from domain.settlement.model import ReportError
 from domain.settlement.states import PostOutcome, SourceKind
 from services import settlements
 from services.resources import Resources, resources
@@ -90,11 +90,14 @@ def from_api(run: RunSummary, res: Resources, window: tuple[datetime, datetime] 
             run.add(report.source, skipped)
             continue
         try:
-            data = steps.download_api_report(res, report)
+            path = steps.download_api_report(res, report)
         except AmazonPayError as problem:
             run.errors.append(f"{report.source}: download failed: {problem}")
             continue
-        import_one(run, res, data, report.source)
+        try:
+            import_one(run, res, path, report.source)
+        finally:
+            steps.discard_download(path)
     if window is None and not run.errors:
         steps.save_listing(res, started)
 
@@ -102,20 +105,14 @@ def from_api(run: RunSummary, res: Resources, window: tuple[datetime, datetime] 
 def from_inbox(run: RunSummary, res: Resources) -> None:
     """Import every file waiting in the inbox; move it to done/ or rejected/ afterwards."""
     for path in steps.list_inbox(res):
-        source = SourceKind.INBOX.source(path.name)
-        try:
-            data = steps.read_inbox_file(path)
-        except (OSError, ReportError) as problem:
-            run.unreadable(source, str(problem))
-            steps.move_inbox_file(path, PostOutcome.UNREADABLE)
-            continue
-        status = import_one(run, res, data, source)
+        status = import_one(run, res, path, SourceKind.INBOX.source(path.name))
         steps.move_inbox_file(path, status)
 
 
-def import_one(run: RunSummary, res: Resources, data: bytes, source: str) -> PostOutcome:
-    """Parse, check and post one report; returns what that did (UNREADABLE if unparsable)."""
-    imported = steps.import_report(res, data, source)
+def import_one(run: RunSummary, res: Resources, path: Path, source: str) -> PostOutcome:
+    """Parse, check and post one report file; returns what that did (UNREADABLE if unreadable
+    or unparsable)."""
+    imported = steps.import_report(res, path, source)
     run.add(source, imported.summary, imported.posted)
     posted = imported.posted
     if posted is not None and posted.status is PostOutcome.POSTED and posted.unmatched_rows:

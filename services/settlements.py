@@ -1,62 +1,37 @@
 """Settlement reconciliation (processes 6 and 7): where reports come from, and one report's
 way through parse, check and post (at most once per settlement id).
 
-Reports come from the Amazon Pay Reports API (listed from the last complete listing, downloaded
-one at a time) and from the inbox folder (moved to `done/` or `rejected/` once imported).
-`import_report` takes one report's bytes down the layers: the domain parses them, the quality
-suite checks the frame, and one unit of work posts it: the store is read (the report's row, the
-documents its rows can match), the domain plans the payments, the store writes them. An
-unreadable report is an outcome, not an exception. No Prefect here.
+Reports come from the Amazon Pay Reports API (listed from the last complete listing, each
+downloaded to a temporary file when it is its turn) and from the inbox folder (moved to `done/`
+or `rejected/` once imported). `import_report` hands one report file, once, to the import
+pipeline (`adapters.reports.importer`): in one unit of work the file is read in pieces, parsed in
+chunks (domain), each chunk checked (quality) and planned and staged in the transaction (store);
+then the report is booked from staging, or found posted before, or rejected (rolled back, then
+stored REJECTED with its check). The report is never held whole. An unreadable report is an
+outcome (`Imported`), not an exception. No Prefect here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from adapters.amazon_pay import AmazonPayClient
-from adapters.erp.settlements import ConcurrentImport, SettlementRepository
-from adapters.erp.store import UnitOfWork
-from adapters.quality.result import CheckResult
 from adapters.reports import amazon_api, importer, inbox
 from adapters.reports.amazon_api import ListedReport
+from adapters.reports.importer import Imported as Imported  # the outcome, named here too
+from adapters.reports.importer import unreadable
 from adapters.reports.review_file import write_review_csv
 from adapters.settings import AmazonPaySettings
-from domain.settlement.model import ParsedReport, ReportError
+from domain.settlement.model import ReportError
 from domain.settlement.parse import parse_report
-from domain.settlement.posting import Accounts, plan_posting, posted_result, review_records
 from domain.settlement.review import FIRST_ROWS, ReviewExport, review_line, totals_by_reason
-from domain.settlement.states import PostOutcome, PostResult, ReportSource, ReportStatus
+from domain.settlement.states import PostOutcome
 from services.resources import Resources
 
-POST_ATTEMPTS = 3  # a concurrent import of the same report makes the first attempt give way
-Progress = Callable[[float], None]  # told the share done (0 to 100) after each step
-
-
-@dataclass(frozen=True)
-class Imported:
-    """One report's way through parse, check and post, as the run summary and the CLI show it.
-
-    `summary` is the JSON outcome (`adapters.reports.importer.outcome`); an unreadable report
-    has neither check nor post, and its summary says why.
-    """
-
-    summary: dict[str, Any]
-    check: CheckResult | None = None
-    posted: PostResult | None = None
-
-    @property
-    def status(self) -> PostOutcome:
-        """What importing did: the post's outcome, or UNREADABLE when the bytes did not parse."""
-        return PostOutcome.UNREADABLE if self.posted is None else self.posted.status
-
-
-def unreadable(problem: ReportError) -> Imported:
-    """The outcome of bytes that do not parse: the reason, nothing else."""
-    return Imported({"status": PostOutcome.UNREADABLE.value, "reason": str(problem)})
+Progress = Callable[[float], None]  # told the share done (0 to 100) along the way
 
 
 def read_report(data: bytes, max_bytes: int = importer.MAX_REPORT_BYTES) -> Imported:
@@ -73,85 +48,28 @@ def read_report(data: bytes, max_bytes: int = importer.MAX_REPORT_BYTES) -> Impo
 
 def import_report(
     res: Resources,
-    data: bytes,
+    path: Path,
     source: str,
     progress: Progress | None = None,
-    max_bytes: int = importer.MAX_REPORT_BYTES,
+    max_bytes: int | None = None,
 ) -> Imported:
-    """Parse, check and post one report's bytes: at most once per settlement id.
+    """Parse, check and post one report file, read in pieces: at most once per settlement id.
+
+    The file goes down once, to the import pipeline (`adapters.reports.importer.import_file`):
+    one unit of work stages it chunk by chunk while it is parsed and checked, and books it from
+    staging only when the whole report passed.
 
     Args:
-        source: where the bytes came from (`inbox:<file>`), stored with their digest.
+        source: where the file came from (`inbox:<file>`), stored with its digest.
         progress: told how far the import is, for a long report.
+        max_bytes: the size limit; by default the settings' (for a file, for a pipe).
     """
-    from adapters.quality.runner import check_report  # Great Expectations loads on first use
-
-    told = progress or (lambda _share: None)
-    origin = ReportSource.of_bytes(source, data)
-    try:
-        report = parse_report(data, max_bytes=max_bytes)
-    except ReportError as problem:
-        return unreadable(problem)
-    told(40.0)
-    check = check_report(report)
-    summary = importer.outcome(report, check)
-    told(70.0)
-    posted = post_with(res.uow, importer.accounts_of(res.settings), report, check, origin)
-    told(100.0)
-    return Imported({**summary, **posted.outcome()}, check, posted)
-
-
-def post_with(
-    uow: Callable[[], UnitOfWork],
-    accounts: Accounts,
-    report: ParsedReport,
-    check: CheckResult,
-    source: ReportSource,
-) -> PostResult:
-    """Post a checked report in one transaction; a concurrent first import is met by looking
-    again (the retry finds it posted)."""
-    for attempt in range(POST_ATTEMPTS):
-        try:
-            with uow() as work:
-                posted = post(work.settlements, accounts, report, check, source)
-                work.commit()
-                return posted
-        except ConcurrentImport:
-            if attempt == POST_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
-
-
-def post(
-    reports: SettlementRepository,
-    accounts: Accounts,
-    report: ParsedReport,
-    check: CheckResult,
-    source: ReportSource,
-) -> PostResult:
-    """The store is read, the domain decides, the store writes: all in the caller's transaction.
-
-    A report posted before answers ALREADY_POSTED and adds nothing; one that failed its check
-    is stored REJECTED with the check's result and posts nothing.
-    """
-    settlement_id = report.header.settlement_id
-    stored = reports.lock(settlement_id)
-    if stored is not None and stored.status is ReportStatus.POSTED:
-        same = None if source.sha256 is None else stored.sha256 == source.sha256
-        return PostResult(
-            settlement_id, PostOutcome.ALREADY_POSTED, attempts=stored.attempts, same_content=same
-        )
-    attempts = reports.record_attempt(report.header, source, check)
-    if not check.valid:
-        reports.reject()
-        return PostResult(settlement_id, PostOutcome.REJECTED, attempts=attempts)
-    reports.ensure_accounts(accounts)
-    view = reports.documents_for(report.frame)
-    plan = plan_posting(report.frame, view, accounts)
-    posted = posted_result(settlement_id, plan, attempts)
-    reviews = review_records(plan.review)
-    reports.book(plan, reviews)
-    return posted
+    settings = res.settings
+    limits = importer.Limits(
+        max_bytes or settings.max_report_bytes_file, max_bytes or settings.max_report_bytes_stream
+    )
+    accounts = importer.accounts_of(settings)
+    return importer.import_file(res.uow, path, source, accounts, limits, progress)
 
 
 def export_review(res: Resources, settlement_id: str) -> ReviewExport:
@@ -204,19 +122,16 @@ def posted_sources(res: Resources, sources: list[str]) -> set[str]:
         return uow.settlements.posted_sources(sources)
 
 
-def download(res: Resources, report: ListedReport) -> bytes:
-    """The report's bytes, from a document URL fetched right now (it lives 30 seconds)."""
-    return amazon_api.download(res.amazon, report, importer.MAX_REPORT_BYTES)
+def download(res: Resources, report: ListedReport, folder: Path) -> Path:
+    """The report, from a document URL fetched right now (it lives 30 seconds), as a file in
+    `folder` (the caller removes it)."""
+    limit = res.settings.max_report_bytes_download
+    return amazon_api.download_to(res.amazon, report, limit, folder)
 
 
 def inbox_files(res: Resources) -> list[Path]:
     """The report files waiting in the inbox folder, oldest first."""
     return inbox.pending_files(res.settings.inbox_dir)
-
-
-def read_inbox_file(path: Path) -> bytes:
-    """A waiting file's bytes, refused above the size limit."""
-    return inbox.read_report_file(path, importer.MAX_REPORT_BYTES)
 
 
 def file_away(path: Path, status: PostOutcome) -> Path:

@@ -2,13 +2,14 @@
 `services.settlements` and adds Prefect's concerns (names, retries, artifacts, progress).
 
 Retries sit on the I/O tasks only (the Amazon Pay API, the store); reading local files is not
-retried. Bytes and resources travel with `cache_policy=NONE`: hashing a report for a cache key
-costs more than the step itself (prefect-gx-notes.md §2), and posting is idempotent by its own
-design.
+retried. Reports travel as file paths (a download lands in a temporary file), never as bytes;
+resources travel with `cache_policy=NONE`: hashing them for a cache key is useless
+(prefect-gx-notes.md §2), and posting is idempotent by its own design.
 """
 
 from __future__ import annotations
 
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import cast
@@ -33,6 +34,7 @@ from services.settlements import Imported, Progress
 API_DELAYS: list[float] = [10, 60, 300]  # Amazon outages and throttling, beyond the client's own
 STORE_DELAYS: list[float] = [2, 10]  # a database restart or a lock timeout
 LARGE_REPORT_BYTES = 5 * 1024 * 1024  # above this a report gets a progress artifact
+DOWNLOADS = Path(tempfile.gettempdir()) / "amazon-payments-reports"  # removed after the import
 
 
 @task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
@@ -59,9 +61,15 @@ def posted_sources(res: Resources, sources: list[str]) -> set[str]:
 
 
 @task(cache_policy=NONE, retries=len(API_DELAYS), retry_delay_seconds=API_DELAYS)
-def download_api_report(res: Resources, report: ListedReport) -> bytes:
-    """The report's bytes, from a document URL fetched right now (it lives 30 seconds)."""
-    return settlements.download(res, report)
+def download_api_report(res: Resources, report: ListedReport) -> Path:
+    """The report as a temporary file, from a document URL fetched right now (it lives 30
+    seconds); `discard_download` removes it after the import."""
+    return settlements.download(res, report, DOWNLOADS)
+
+
+@task(cache_policy=NONE)
+def discard_download(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 @task(cache_policy=NONE)
@@ -70,24 +78,20 @@ def list_inbox(res: Resources) -> list[Path]:
 
 
 @task(cache_policy=NONE)
-def read_inbox_file(path: Path) -> bytes:
-    return settlements.read_inbox_file(path)
-
-
-@task(cache_policy=NONE)
 def move_inbox_file(path: Path, status: PostOutcome) -> str:
     return str(settlements.file_away(path, status))
 
 
 @task(cache_policy=NONE, retries=len(STORE_DELAYS), retry_delay_seconds=STORE_DELAYS)
-def import_report(res: Resources, data: bytes, source: str) -> Imported:
-    """Parse, check and post one report; a failed check becomes a table artifact, and a large
-    report shows its progress.
+def import_report(res: Resources, path: Path, source: str) -> Imported:
+    """Parse, check and post one report file (read in pieces); a failed check becomes a table
+    artifact, and a large report shows its progress.
 
     A retry parses and checks again (both deterministic) and posts nothing twice.
     """
-    progress = _progress_of(source, len(data)) if len(data) > LARGE_REPORT_BYTES else None
-    imported = settlements.import_report(res, data, source, progress)
+    size = path.stat().st_size if path.is_file() else 0
+    progress = _progress_of(source, size) if size > LARGE_REPORT_BYTES else None
+    imported = settlements.import_report(res, path, source, progress)
     check = imported.check
     settlement = imported.summary.get("settlement_id", "")
     key = f"settlement-{artifact_slug(settlement)}"

@@ -20,6 +20,7 @@ from adapters.erp.schema import AmazonRefRow, DocumentRow, ItemRow, PaymentRow
 from domain.settlement.posting import DocumentFacts, StoreView
 
 CHUNK = 2000  # identifiers per IN (...): far below SQLite's and PostgreSQL's limits
+ARRAY_CHUNK = 50_000  # identifiers per `= ANY(array)` on PostgreSQL: one parameter, few trips
 _COLUMNS = (
     DocumentRow.id,
     DocumentRow.number,
@@ -29,11 +30,17 @@ _COLUMNS = (
 )
 
 
-def chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
-    """The values in lists of at most CHUNK."""
+def chunks(values: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """The values in lists of at most `size`."""
     items = list(values)
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _chunks(session: Session, values: Iterable[Any]) -> Iterator[list[Any]]:
+    """The values in lists for one query each: one array parameter on PostgreSQL takes many."""
+    size = ARRAY_CHUNK if session.get_bind().dialect.name == "postgresql" else CHUNK
+    return chunks(values, size)
 
 
 def member_of(session: Session, column: Any, values: list[Any]) -> ColumnElement[bool]:
@@ -71,7 +78,7 @@ def _ids_in(*columns: pd.Series) -> list[str]:
 def _references(session: Session, amazon_ids: list[str]) -> dict[str, str]:
     """Amazon id (charge permission, charge, refund) -> the document number it belongs to."""
     found: dict[str, str] = {}
-    for chunk in chunks(amazon_ids):
+    for chunk in _chunks(session, amazon_ids):
         query = (
             select(AmazonRefRow.amazon_id, DocumentRow.number)
             .join(DocumentRow, AmazonRefRow.document_id == DocumentRow.id)
@@ -85,7 +92,7 @@ def _documents(
     session: Session, column: Any, values: set[str], doc_type: str | None = None
 ) -> list[Row[Any]]:
     found: dict[int, Row[Any]] = {}
-    for chunk in chunks(sorted(values)):
+    for chunk in _chunks(session, sorted(values)):
         query = select(*_COLUMNS).where(member_of(session, column, chunk))
         if doc_type is not None:
             query = query.where(DocumentRow.doc_type == doc_type)
@@ -94,7 +101,7 @@ def _documents(
 
 
 def _lock(session: Session, ids: list[int]) -> None:
-    for chunk in chunks(ids):
+    for chunk in _chunks(session, ids):
         query = (
             select(DocumentRow.id)
             .where(member_of(session, DocumentRow.id, chunk))
@@ -105,7 +112,7 @@ def _lock(session: Session, ids: list[int]) -> None:
 
 def _paid(session: Session, ids: Iterable[int]) -> set[int]:
     paid: set[int] = set()
-    for chunk in chunks(ids):
+    for chunk in _chunks(session, ids):
         query = select(PaymentRow.document_id).where(
             member_of(session, PaymentRow.document_id, chunk)
         )
@@ -117,7 +124,7 @@ def _gross(session: Session, ids: Iterable[int]) -> dict[int, int]:
     """Each document's gross total in minor units: its items times quantities (shipping too)."""
     gross: dict[int, int] = {}
     total = func.sum(ItemRow.quantity * ItemRow.unit_price_minor)
-    for chunk in chunks(ids):
+    for chunk in _chunks(session, ids):
         query = select(ItemRow.document_id, total).where(
             member_of(session, ItemRow.document_id, chunk)
         )

@@ -5,8 +5,14 @@ review row and the final status: a report is posted whole or not at all. Two imp
 report at the same moment meet at that row: on PostgreSQL the second INSERT waits for the first
 transaction and then fails on the unique settlement id, and the retry finds the row posted; on
 SQLite `BEGIN IMMEDIATE` makes the second writer wait for the first. Documents the report touches
-are locked (FOR UPDATE, in id order) so that "payments only on documents without one" also holds
-against a different report posted at the same moment.
+are locked (FOR UPDATE, in id order per chunk) so that "payments only on documents without one"
+also holds against a different report posted at the same moment.
+
+The report is never held whole: each chunk is planned against the documents it names and its
+payment groups and review rows are staged in TEMPORARY tables of the transaction (COPY on
+PostgreSQL). Only after the whole report passed its check does `book_staged` sum the staged
+payments per document, account and transaction into `payments` and copy the review rows: one
+INSERT ... SELECT each. The staging tables end with the transaction (no migration).
 """
 
 from __future__ import annotations
@@ -16,14 +22,29 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import pandas as pd
-from sqlalchemy import Table, select, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from adapters.erp.bulk import bulk_insert
+from adapters.erp.bulk import bulk_insert, create_temporary, drop_temporary, insert_frame
 from adapters.erp.schema import (
+    DocumentRow,
     FinanceAccountRow,
+    ItemRow,
     PaymentRow,
     ReviewItemRow,
     SettlementCursorRow,
@@ -32,13 +53,34 @@ from adapters.erp.schema import (
 from adapters.erp.settlement_view import chunks, load_store_view
 from adapters.quality.result import CheckResult
 from domain.settlement.model import ReportHeader
-from domain.settlement.posting import Accounts, PostingPlan, StoreView
+from domain.settlement.posting import (
+    Accounts,
+    PostingTotals,
+    income_mismatch,
+    plan_posting,
+    review_records,
+)
 from domain.settlement.states import ReportSource, ReportStatus
 
 # Tables for bulk inserts: no ORM bookkeeping per row (COPY on PostgreSQL, see adapters.erp.bulk).
 PAYMENTS = cast(Table, PaymentRow.__table__)
 REVIEWS = cast(Table, ReviewItemRow.__table__)
-INSERT_BATCH = 20_000  # rows per executemany: bounded memory for 100,000-order reports
+DOCUMENTS = cast(Table, DocumentRow.__table__)
+ITEMS = cast(Table, ItemRow.__table__)
+_STAGE = MetaData()
+PAYMENT_STAGE = Table(  # one chunk's payment groups each; summed again by book_staged
+    "settlement_payment_stage", _STAGE,
+    Column("document_number", Text), Column("account", Text), Column("transaction_kind", Text),
+    Column("transaction_id", Text), Column("currency", Text), Column("amazon_order_id", Text),
+    Column("amount_minor", BigInteger), Column("source_line", Integer),
+    Column("row_count", Integer), prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
+)  # fmt: skip
+REVIEW_STAGE = Table(
+    "settlement_review_stage", _STAGE,
+    Column("source_line", Integer), Column("reason", Text), Column("row", JSON),
+    Column("amount_minor", BigInteger), Column("currency", Text),
+    Column("document_number", Text), prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
+)  # fmt: skip
 ACCOUNT_NAMES = {
     "income": "Amazon Pay income",
     "expenses": "Amazon Pay refunds and chargebacks",
@@ -69,15 +111,15 @@ def begin_write(session: Session) -> None:
 class SettlementRepository:
     """Settlement reports, payments and the review list on one session.
 
-    Posting one report takes one repository through `lock`, `record_attempt`, then `reject`,
-    or `documents_for` and `book`: it holds the locked report row and the matched documents'
-    ids between those calls. Commit through the unit of work.
+    Posting one report takes one repository through `lock`, `record_attempt` (or `claim`, then
+    `record_check` once the check is done), then `reject`, or `open_staging`, `stage` for every
+    chunk and `book_staged`: it holds the locked report row between those calls. Commit
+    through the unit of work.
     """
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self._row: SettlementReportRow | None = None
-        self._ids: dict[str, int] = {}
 
     def lock(self, settlement_id: str) -> StoredReport | None:
         """The stored report, locked until the transaction ends (None if not yet stored).
@@ -97,8 +139,17 @@ class SettlementRepository:
     def record_attempt(self, header: ReportHeader, source: ReportSource, check: CheckResult) -> int:
         """Store (or update, for a retry) the report row with this attempt's file and check.
 
-        Returns the attempts so far. Raises ConcurrentImport when another import stored the same
-        settlement id first: a new unit of work then finds it posted.
+        Returns the attempts so far. Raises ConcurrentImport as `claim` does.
+        """
+        attempts = self.claim(header, source.name)
+        self.record_check(source, check)
+        return attempts
+
+    def claim(self, header: ReportHeader, source: str) -> int:
+        """Store (or update) the report row as received, for this attempt; the attempts so far.
+
+        Raises ConcurrentImport when another import stored the same settlement id first: a new
+        unit of work then finds it posted. (On PostgreSQL this waits for that import's end.)
         """
         row = self._row
         if row is None:
@@ -106,12 +157,10 @@ class SettlementRepository:
             self.session.add(row)
             self._row = row
         row.report_format = header.report_format
-        row.source = source.name[:500]
-        row.content_sha256 = source.sha256
+        row.source = source[:500]
         row.currency = header.currency
         row.total_minor = header.stated_total.to_minor() if header.stated_total else None
         row.period_start, row.period_end = header.period_start, header.period_end
-        row.validation = check.to_json()
         row.status = ReportStatus.RECEIVED
         row.attempts += 1
         try:
@@ -120,23 +169,74 @@ class SettlementRepository:
             raise ConcurrentImport(f"settlement {header.settlement_id}: {problem.orig}") from None
         return row.attempts
 
+    def record_check(self, source: ReportSource, check: CheckResult) -> None:
+        """Keep the claimed report's file (name, digest) and its check's result."""
+        row = self._recorded()
+        row.source = source.name[:500]
+        row.content_sha256 = source.sha256
+        row.validation = check.to_json()
+
     def reject(self) -> None:
         """Mark the recorded report rejected by its check: nothing of it is posted."""
         self._recorded().status = ReportStatus.REJECTED
 
-    def documents_for(self, frame: pd.DataFrame) -> StoreView:
-        """The documents the report's rows can match, locked until the transaction ends."""
-        view, self._ids = load_store_view(self.session, frame)
-        return view
+    def open_staging(self) -> None:
+        """Create the transaction's staging tables (empty)."""
+        create_temporary(self.session, PAYMENT_STAGE)
+        create_temporary(self.session, REVIEW_STAGE)
 
-    def book(self, plan: PostingPlan, reviews: list[dict[str, object]]) -> None:
-        """Insert the plan's payments and its review rows (as `review_records` gives them) and
-        mark the report posted."""
+    def stage(self, frame: pd.DataFrame, accounts: Accounts, totals: PostingTotals) -> None:
+        """Plan one chunk against the documents it can match (locked) and stage its payment
+        groups and review rows; the plan's counts go to `totals`."""
+        view, _ids = load_store_view(self.session, frame)
+        plan = plan_posting(frame, view, accounts, mismatches=False)  # the domain decides,
+        totals.add(plan)
+        reviews = review_records(plan.review)
+        insert_frame(self.session, PAYMENT_STAGE, plan.payments)  # then the store writes
+        keep = ("source_line", "reason", "amount_minor", "currency", "document_number")
+        records = [{**{name: row[name] for name in keep}, "row": row} for row in reviews]
+        bulk_insert(self.session, REVIEW_STAGE, records)
+
+    def book_staged(self, income: str, totals: PostingTotals) -> int:
+        """Sum the staged payments into `payments`, copy the review rows, count the income
+        mismatches into `totals`, drop the staging and mark the report posted.
+
+        Returns the payments created (groups that sum to zero book none).
+        """
         row = self._recorded()
-        self._add_payments(row.id, plan)
-        self._add_review(row.id, reviews)
+        stage = PAYMENT_STAGE.c
+        amount = func.sum(stage.amount_minor)
+        matched = PAYMENT_STAGE.outerjoin(DOCUMENTS, DOCUMENTS.c.number == stage.document_number)
+        groups = (
+            select(
+                literal(row.id), DOCUMENTS.c.id, stage.account, amount, func.min(stage.currency),
+                func.min(stage.source_line), literal(datetime.now(UTC)), stage.transaction_kind,
+                stage.transaction_id, func.min(stage.amazon_order_id), func.sum(stage.row_count),
+            )
+            .select_from(matched)
+            .group_by(
+                stage.document_number, DOCUMENTS.c.id, stage.account, stage.transaction_kind,
+                stage.transaction_id,
+            )
+            .having(amount != 0)
+        )  # fmt: skip
+        names = ["settlement_report_id", "document_id", "account", "amount_minor", "currency"]
+        names += ["source_line", "created_at", "transaction_kind", "transaction_id"]
+        names += ["amazon_order_id", "row_count"]
+        self.session.execute(insert(PAYMENTS).from_select(names, groups))
+        mine = PAYMENTS.c.settlement_report_id == row.id
+        created = self.session.scalar(select(func.count()).select_from(PAYMENTS).where(mine))
+        review = REVIEW_STAGE.c
+        copied = select(literal(row.id), *review).order_by(review.source_line)
+        names = ["settlement_report_id", *(c.name for c in REVIEW_STAGE.columns)]
+        self.session.execute(insert(REVIEWS).from_select(names, copied))
+        for number, doc_type, booked, gross in self.session.execute(_income_vs_gross(income)):
+            totals.add_mismatch(income_mismatch(number, doc_type, int(booked), int(gross)))
+        drop_temporary(self.session, PAYMENT_STAGE)
+        drop_temporary(self.session, REVIEW_STAGE)
         row.status = ReportStatus.POSTED
         row.posted_at = datetime.now(UTC)
+        return int(created or 0)
 
     def ensure_accounts(self, accounts: Accounts) -> None:
         """Create the configured finance accounts that are missing (others are left alone)."""
@@ -190,32 +290,24 @@ class SettlementRepository:
             raise RuntimeError("record_attempt first: no report row in this transaction")
         return self._row
 
-    def _add_payments(self, report_id: int, plan: PostingPlan) -> None:
-        """Insert the plan's payments in batches (Core executemany)."""
-        for start in range(0, len(plan.payments), INSERT_BATCH):
-            part = plan.payments.iloc[start : start + INSERT_BATCH]
-            values = part.drop(columns="document_number").astype(object)
-            records = values.where(values.notna(), None).to_dict("records")
-            for record, number in zip(records, part["document_number"].tolist(), strict=True):
-                record["settlement_report_id"] = report_id
-                record["document_id"] = self._ids[number] if isinstance(number, str) else None
-            bulk_insert(self.session, PAYMENTS, records)
 
-    def _add_review(self, report_id: int, reviews: list[dict[str, object]]) -> None:
-        """Insert every unbooked row with its reason."""
-        records = [
-            {
-                "settlement_report_id": report_id,
-                "source_line": row["source_line"],
-                "reason": row["reason"],
-                "amount_minor": row["amount_minor"],
-                "currency": row["currency"],
-                "document_number": row["document_number"],
-                "row": row,
-            }
-            for row in reviews
-        ]
-        bulk_insert(self.session, REVIEWS, records)
+def _income_vs_gross(income: str) -> Any:
+    """Per staged document booked to income: number, type, income booked, gross total."""
+    stage = PAYMENT_STAGE.c
+    booked = (
+        select(stage.document_number, func.sum(stage.amount_minor).label("booked"))
+        .where(stage.account == income, stage.document_number.is_not(None))
+        .group_by(stage.document_number)
+        .subquery()
+    )
+    gross = func.coalesce(func.sum(ITEMS.c.quantity * ITEMS.c.unit_price_minor), 0)
+    return (
+        select(DOCUMENTS.c.number, DOCUMENTS.c.doc_type, booked.c.booked, gross)
+        .join_from(booked, DOCUMENTS, DOCUMENTS.c.number == booked.c.document_number)
+        .outerjoin(ITEMS, ITEMS.c.document_id == DOCUMENTS.c.id)
+        .group_by(DOCUMENTS.c.number, DOCUMENTS.c.doc_type, booked.c.booked)
+        .order_by(DOCUMENTS.c.number)
+    )
 
 
 class SettlementCursors:

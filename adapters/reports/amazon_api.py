@@ -7,8 +7,10 @@ from a URL fetched earlier.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from adapters.amazon_pay import AmazonPayClient
 from adapters.settings import AmazonPaySettings
@@ -79,3 +81,20 @@ def list_settlement_reports(
 def download(client: AmazonPayClient, report: ListedReport, max_bytes: int) -> bytes:
     """The report's bytes, fetched with a fresh document URL."""
     return client.download_report_document(report.document_id, max_bytes=max_bytes)
+
+
+def download_to(
+    client: AmazonPayClient, report: ListedReport, max_bytes: int, folder: Path
+) -> Path:
+    """The report as a file in `folder` (the caller removes it), for a streamed import.
+
+    The client still answers the whole document as bytes (bounded by `max_bytes`); they are
+    written out and dropped before the import reads the file in pieces.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    data = download(client, report, max_bytes)
+    with tempfile.NamedTemporaryFile(
+        dir=folder, prefix="download-", suffix=".report", delete=False
+    ) as file:
+        file.write(data)
+    return Path(file.name)

@@ -183,8 +183,16 @@ def _no_match_text(merchant: str | None, amazon: str | None, transaction: str | 
     return "no document matches " + (", ".join(parts) if parts else "(the row has no ids)")
 
 
-def plan_posting(frame: pd.DataFrame, view: StoreView, accounts: Accounts) -> PostingPlan:
-    """Decide for every row of a checked report: which payment it joins, or why it is reviewed."""
+def plan_posting(
+    frame: pd.DataFrame, view: StoreView, accounts: Accounts, *, mismatches: bool = True
+) -> PostingPlan:
+    """Decide for every row of a checked report: which payment it joins, or why it is reviewed.
+
+    Args:
+        frame: the whole report, or one chunk of it (payments then group within the chunk).
+        mismatches: compare income with the documents' gross totals; off for a chunk, whose
+            documents may continue in the next one (see `income_mismatch`).
+    """
     account = account_of(frame, accounts)
     documents = match_documents(frame, view)
     reasons = review_reasons(frame, documents, account, view)
@@ -201,8 +209,8 @@ def plan_posting(frame: pd.DataFrame, view: StoreView, accounts: Accounts) -> Po
         frame["amount_minor"].sum()
     ):
         raise AssertionError("posting plan does not add up to the report")  # a bug, not data
-    mismatches = _mismatches(booked[booked["account"].eq(accounts.income)], view)
-    return PostingPlan(payments, review, int(bookable.sum()), mismatches)
+    found = _mismatches(booked[booked["account"].eq(accounts.income)], view) if mismatches else []
+    return PostingPlan(payments, review, int(bookable.sum()), found)
 
 
 def _group_payments(booked: pd.DataFrame) -> pd.DataFrame:
@@ -227,17 +235,24 @@ def _mismatches(income: pd.DataFrame, view: StoreView) -> list[dict[str, object]
     found = []
     for number, booked_minor in totals.items():
         facts = view.documents[str(number)]
-        if facts.doc_type == "credit_note":
-            continue
-        if abs(int(booked_minor) - facts.gross_minor) > AMOUNT_TOLERANCE_MINOR:
-            found.append(
-                {
-                    "document": number,
-                    "gross_minor": facts.gross_minor,
-                    "booked_minor": int(booked_minor),
-                }
-            )
+        mismatch = income_mismatch(
+            str(number), facts.doc_type, int(booked_minor), facts.gross_minor
+        )
+        if mismatch is not None:
+            found.append(mismatch)
     return found
+
+
+def income_mismatch(
+    number: str, doc_type: str, booked_minor: int, gross_minor: int
+) -> dict[str, object] | None:
+    """An order whose income booked by the report differs from its gross total, else None.
+
+    Credit notes are not compared: their refunds book to expenses.
+    """
+    if doc_type == "credit_note" or abs(booked_minor - gross_minor) <= AMOUNT_TOLERANCE_MINOR:
+        return None
+    return {"document": number, "gross_minor": gross_minor, "booked_minor": booked_minor}
 
 
 def review_records(review: pd.DataFrame) -> list[dict[str, object]]:
@@ -251,16 +266,42 @@ def review_records(review: pd.DataFrame) -> list[dict[str, object]]:
     return records
 
 
-def posted_result(settlement_id: str, plan: PostingPlan, attempts: int) -> PostResult:
-    """What posting this plan does: its counts, and samples of its mismatches and reviews."""
-    return PostResult(
-        settlement_id,
-        PostOutcome.POSTED,
-        payments_created=len(plan.payments),
-        unmatched_rows=plan.unmatched_rows,
-        booked_rows=plan.booked_rows,
-        attempts=attempts,
-        mismatches=plan.mismatches[:SAMPLE],
-        mismatch_count=len(plan.mismatches),
-        review_sample=review_records(plan.review.head(SAMPLE)),
-    )
+@dataclass
+class PostingTotals:
+    """What the plans of a report's chunks add up to; their payments are summed in the store."""
+
+    booked_rows: int = 0
+    review_rows: int = 0
+    review_sample: list[dict[str, object]] = field(default_factory=list)  # the first SAMPLE
+    mismatches: list[dict[str, object]] = field(default_factory=list)  # the first SAMPLE
+    mismatch_count: int = 0
+
+    def add(self, plan: PostingPlan) -> None:
+        """Count one chunk's plan in, keeping the first review rows as a sample."""
+        self.booked_rows += plan.booked_rows
+        self.review_rows += plan.unmatched_rows
+        room = SAMPLE - len(self.review_sample)
+        if room > 0 and plan.unmatched_rows:
+            self.review_sample += review_records(plan.review.head(room))
+
+    def add_mismatch(self, mismatch: dict[str, object] | None) -> None:
+        """Count an order's income mismatch (None: none), keeping the first SAMPLE."""
+        if mismatch is None:
+            return
+        self.mismatch_count += 1
+        if len(self.mismatches) < SAMPLE:
+            self.mismatches.append(mismatch)
+
+    def result(self, settlement_id: str, payments_created: int, attempts: int) -> PostResult:
+        """What posting the summed payments and the review rows does."""
+        return PostResult(
+            settlement_id,
+            PostOutcome.POSTED,
+            payments_created=payments_created,
+            unmatched_rows=self.review_rows,
+            booked_rows=self.booked_rows,
+            attempts=attempts,
+            mismatches=self.mismatches,
+            mismatch_count=self.mismatch_count,
+            review_sample=self.review_sample,
+        )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.reports import amazon_api, importer, inbox
+from adapters.reports import amazon_api, inbox
 from adapters.settings import ModuleSettings
 from domain.settlement.model import ReportError
 from services import settlements
@@ -63,7 +63,9 @@ def test_the_cursor_remembers_the_latest_complete_listing(engine):
     assert last_success(engine, "amazon-pay-api") == NOW
 
 
-def test_reports_api_lists_every_page_and_downloaded_reports_post_on_the_documents(amazon, engine):
+def test_reports_api_lists_every_page_and_downloaded_reports_post_on_the_documents(
+    amazon, engine, tmp_path
+):
     charges = {}
     for number in ("HB1", "HB2", "HB3"):
         permission, charges[number] = amazon.captured(number, "20.00")
@@ -75,8 +77,8 @@ def test_reports_api_lists_every_page_and_downloaded_reports_post_on_the_documen
     assert [r.created for r in listed] == sorted(r.created for r in listed)
     res = Resources(engine, amazon.client, ModuleSettings(database_url="sqlite://"))
     for report in listed:
-        data = amazon_api.download(amazon.client, report, importer.MAX_REPORT_BYTES)
-        summary = settlements.import_report(res, data, report.source).summary
+        path = settlements.download(res, report, tmp_path / "downloads")
+        summary = settlements.import_report(res, path, report.source).summary
         assert (summary["status"], summary["valid"]) == ("posted", True)
         assert summary["unmatched_rows"] == 3  # the payout (transfer): no clearing account
     booked = payments_of(engine)
