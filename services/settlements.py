@@ -11,6 +11,7 @@ unreadable report is an outcome, not an exception. No Prefect here.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +26,7 @@ from adapters.reports import amazon_api, importer, inbox
 from adapters.reports.amazon_api import ListedReport
 from adapters.reports.review_file import write_review_csv
 from adapters.settings import AmazonPaySettings
-from domain.settlement.model import ParsedReport, ReportError
+from domain.settlement.model import DEFAULT_CHUNK_ROWS, ParsedReport, ReportError
 from domain.settlement.parse import parse_report
 from domain.settlement.posting import Accounts, plan_posting, posted_result, review_records
 from domain.settlement.review import FIRST_ROWS, ReviewExport, review_line, totals_by_reason
@@ -59,16 +60,63 @@ def unreadable(problem: ReportError) -> Imported:
     return Imported({"status": PostOutcome.UNREADABLE.value, "reason": str(problem)})
 
 
-def read_report(data: bytes, max_bytes: int = importer.MAX_REPORT_BYTES) -> Imported:
-    """Parse and check a report's bytes; nothing is posted."""
-    from adapters.quality.runner import check_report  # Great Expectations loads on first use
+def check_file(
+    path: Path,
+    max_bytes: int = importer.MAX_REPORT_BYTES,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> Imported:
+    """Parse and check a report file as it is read, chunk by chunk; nothing is posted.
 
+    Neither the file's bytes nor the whole frame are held at any time: memory follows the
+    chunk. A regular file above `max_bytes` is refused before it is read, a pipe or device as
+    soon as it passes the limit. OSError (a missing or unreadable file) is the caller's.
+
+    Args:
+        chunk_rows: money rows parsed and checked at a time.
+    """
+    from adapters.quality.chunked import check_report_chunks  # GX loads on first use
+    from domain.settlement.parse import iter_report
+    from domain.settlement.tally import ReportTally
+
+    tally = ReportTally()
     try:
-        report = parse_report(data, max_bytes=max_bytes)
+        with io.BufferedReader(_LimitedFile(path, max_bytes)) as stream:
+            chunks = iter_report(stream, max_bytes=max_bytes, chunk_rows=chunk_rows)
+            check = check_report_chunks(tally.counted(chunks))
     except ReportError as problem:
         return unreadable(problem)
-    check = check_report(report)
-    return Imported(importer.outcome(report, check), check)
+    summary = tally.facts()
+    summary["valid"] = check.valid
+    summary["failed_expectations"] = list(check.failed_expectations)
+    return Imported(summary, check)
+
+
+class _LimitedFile(io.RawIOBase):
+    """A report file read through, refused with `inbox.read_report_file`'s words past the limit."""
+
+    def __init__(self, path: Path, max_bytes: int) -> None:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ReportError(f"{path.name} has {size} bytes, more than the limit of {max_bytes}")
+        self._name = path.name
+        self._limit = self._left = max_bytes
+        self._file = path.open("rb", buffering=0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        count = self._file.readinto(view[: self._left + 1]) or 0
+        if count > self._left:
+            raise ReportError(f"{self._name} is larger than the limit of {self._limit} bytes")
+        self._left -= count
+        return count
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 def import_report(
