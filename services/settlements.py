@@ -12,7 +12,7 @@ unreadable report is an outcome, not an exception. No Prefect here.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -76,14 +76,17 @@ def check_file(
         chunk_rows: money rows parsed and checked at a time.
     """
     from adapters.quality.chunked import check_report_chunks  # GX loads on first use
+    from domain.settlement.model import ReportChunk
     from domain.settlement.parse import iter_report
     from domain.settlement.tally import ReportTally
 
-    tally = ReportTally()
-    try:
+    def chunks() -> Iterator[ReportChunk]:
         with io.BufferedReader(_LimitedFile(path, max_bytes)) as stream:
-            chunks = iter_report(stream, max_bytes=max_bytes, chunk_rows=chunk_rows)
-            check = check_report_chunks(tally.counted(chunks))
+            yield from iter_report(stream, max_bytes=max_bytes, chunk_rows=chunk_rows)
+
+    tally = ReportTally()
+    try:  # a second pass only when the row-key hashes repeat (a rejected report)
+        check = check_report_chunks(tally.counted(chunks()), reread=chunks)
     except ReportError as problem:
         return unreadable(problem)
     summary = tally.facts()
