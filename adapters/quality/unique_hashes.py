@@ -40,14 +40,18 @@ class UniqueHashes:
 
     def __init__(self, max_rows: int) -> None:
         self.max_rows = max_rows
-        self._seen = np.empty(0, dtype=np.uint64)
+        # the distinct hashes so far, sorted, in the first `_size` slots of a buffer that grows
+        # in place (realloc): no second copy of the set is ever made
+        self._buffer = np.empty(0, dtype=np.uint64)
+        self._size = 0
         self._suspects: list[np.ndarray] = []
         self.rows = 0
 
     def add(self, frame: pd.DataFrame) -> None:
         """Take the next chunk: its hashes join the set, repeats become suspects."""
         values, counts = np.unique(key_hashes(frame), return_counts=True)
-        seen = self._seen
+        self._reserve(self._size + len(values))
+        seen = self._buffer[: self._size]
         if len(seen):
             slots = np.searchsorted(seen, values).clip(max=len(seen) - 1)
             earlier = seen[slots] == values
@@ -56,9 +60,18 @@ class UniqueHashes:
         repeated = values[earlier | (counts > 1)]
         if len(repeated):
             self._suspects.append(repeated)
-        new = values[~earlier]  # sorted: inserting them keeps the set sorted
-        self._seen = np.insert(seen, np.searchsorted(seen, new), new)
+        new = values[~earlier]
+        end = self._size + len(new)
+        self._buffer[self._size : end] = new
+        # two sorted runs: the stable sort (timsort) merges them with a buffer of the new run
+        self._buffer[:end].sort(kind="stable")
+        self._size = end
         self.rows += len(frame)
+
+    def _reserve(self, size: int) -> None:
+        """Room for `size` hashes; the buffer grows by a quarter at least, in place."""
+        if size > len(self._buffer):
+            self._buffer.resize(max(size, len(self._buffer) * 5 // 4), refcheck=False)
 
     def outcome(
         self, reread: Callable[[], Iterable[ReportChunk]], cells_of: CellsOf
@@ -70,7 +83,7 @@ class UniqueHashes:
                 when some hash was met twice.
             cells_of: cells_of(frame, positions, first_row) -> offending-row dicts.
         """
-        self._seen = np.empty(0, dtype=np.uint64)  # freed before the second pass
+        self._buffer, self._size = np.empty(0, dtype=np.uint64), 0  # freed before the second pass
         if not self._suspects:
             return 0, []
         suspects = np.unique(np.concatenate(self._suspects))
