@@ -12,7 +12,9 @@ JSON outcome, which is checked against the generator) and (B) the bare pass that
 money leaf. Start-up and imports are included. The ratio is taken pair by pair (the median is
 printed) and each process's peak RSS is the kernel's own account of the finished child (wait4).
 Targets, not asserted: A <= 2.0x B, A's peak <= 400 MB at any size.
-`--parse-only` also times the chunked parse without the check; BENCH_CHUNK_ROWS sets its chunk.
+`--reference` also runs the previous candidate (`iter_report` + `check_report_chunks` in one
+pass, in a bare interpreter); `--parse-only` also times the chunked parse without the check;
+BENCH_CHUNK_ROWS sets the chunk of those two.
 """
 
 from __future__ import annotations
@@ -127,12 +129,16 @@ def command(path: Path) -> list[str]:
     return [script, "settlement", "parse", "--json", "--max-bytes", str(MAX_BYTES), str(path)]
 
 
-def bench(path: Path, pairs: int, expected: dict[str, Any], parse_only: bool) -> None:
+def bench(
+    path: Path, pairs: int, expected: dict[str, Any], parse_only: bool, reference: bool
+) -> None:
     me = [sys.executable, str(Path(__file__).resolve())]
-    runs: dict[str, list[dict[str, Any]]] = {"cli": [], "bare": [], "parse": []}
+    runs: dict[str, list[dict[str, Any]]] = {"cli": [], "bare": [], "stream": [], "parse": []}
     for _ in range(pairs):
         runs["cli"].append(run_child(command(path)))
         runs["bare"].append(run_child([*me, "--child", "bare", str(path)]))
+        if reference:
+            runs["stream"].append(run_child([*me, "--child", "stream", str(path)]))
         if parse_only:
             runs["parse"].append(run_child([*me, "--child", "parse", str(path)]))
     printed = json.loads(runs["cli"][-1]["output"])
@@ -147,6 +153,7 @@ def bench(path: Path, pairs: int, expected: dict[str, Any], parse_only: bool) ->
     labels = {
         "cli": "settlement parse --json",
         "bare": "bare iterparse pass",
+        "stream": "reference: one-pass check",
         "parse": "parse only (chunks)",
     }
     for name, label in labels.items():
@@ -201,6 +208,12 @@ def main() -> None:
     parser.add_argument(
         "--parse-only", action="store_true", help="also time the chunked parse without the check"
     )
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also run the previous candidate: iter_report + check_report_chunks in one pass "
+        "(40-byte row-key hashes), without the command line",
+    )
     parser.add_argument("--child", choices=("stream", "bare", "parse"), help=argparse.SUPPRESS)
     parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -219,7 +232,7 @@ def main() -> None:
             f"{orders} orders: {known['bytes'] / 1e6:.0f} MB, {known['amounts']} money rows "
             f"(generated in {known['seconds']} s, kept in {path.relative_to(ROOT)})"
         )
-        bench(path, args.pairs, known, args.parse_only)
+        bench(path, args.pairs, known, args.parse_only, args.reference)
 
 
 if __name__ == "__main__":
