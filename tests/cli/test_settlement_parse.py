@@ -152,3 +152,15 @@ def test_checking_a_file_holds_neither_its_bytes_nor_its_whole_frame(tmp_path):
     assert imported.summary["rows"] > 20_000
     # holding the bytes alone would take `size`, and the whole frame is more than that again
     assert peak < size * 0.75, (peak, size)
+
+
+def test_a_piped_report_with_a_duplicate_is_read_once_and_rejected_like_the_whole(tmp_path):
+    data = generated(tmp_path / "report.xml", 12)
+    first = data[data.index(b"<Order>") :].split(b"</Order>")[0] + b"</Order>"
+    doubled = data.replace(b"</SettlementReport>", first + b"</SettlementReport>")
+    command = [CLI, "settlement", "parse", "/dev/stdin", "--json"]
+    result = subprocess.run(command, input=doubled, capture_output=True, timeout=300)
+    assert result.returncode == 3, result.stderr
+    printed = json.loads(result.stdout.decode().strip().splitlines()[-1])
+    assert printed == whole_outcome(doubled)
+    assert "rows_are_unique" in printed["failed_expectations"]
