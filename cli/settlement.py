@@ -65,8 +65,11 @@ def _show(file: Path, imported: settlements.Imported, as_json: bool) -> None:
 def parse_command(
     file: Path, as_json: bool = JSON_OPTION, max_bytes: int = MAX_BYTES_OPTION
 ) -> None:
-    """Parse and check a settlement file; nothing is posted."""
-    imported = settlements.read_report(_read(file, max_bytes), max_bytes)
+    """Parse and check a settlement file as it is read; nothing is posted."""
+    try:
+        imported = settlements.check_file(file, max_bytes)
+    except OSError as problem:
+        fail(f"{file}: cannot read: {problem.strerror or problem}", UNREADABLE_EXIT)
     _show(file, imported, as_json)
     if imported.check is not None and not imported.check.valid:
         raise typer.Exit(REJECTED_EXIT)

@@ -13,7 +13,8 @@ outcome (`Imported`), not an exception. No Prefect here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,7 @@ from adapters.reports.importer import Imported as Imported  # the outcome, named
 from adapters.reports.importer import unreadable
 from adapters.reports.review_file import write_review_csv
 from adapters.settings import AmazonPaySettings
-from domain.settlement.model import ReportError
-from domain.settlement.parse import parse_report
+from domain.settlement.model import DEFAULT_CHUNK_ROWS, ReportError
 from domain.settlement.review import FIRST_ROWS, ReviewExport, review_line, totals_by_reason
 from domain.settlement.states import PostOutcome
 from services.resources import Resources
@@ -34,16 +34,69 @@ from services.resources import Resources
 Progress = Callable[[float], None]  # told the share done (0 to 100) along the way
 
 
-def read_report(data: bytes, max_bytes: int = importer.MAX_REPORT_BYTES) -> Imported:
-    """Parse and check a report's bytes; nothing is posted."""
-    from adapters.quality.runner import check_report  # Great Expectations loads on first use
+def check_file(
+    path: Path,
+    max_bytes: int = importer.MAX_REPORT_BYTES,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+) -> Imported:
+    """Parse and check a report file as it is read, chunk by chunk; nothing is posted.
 
+    Neither the file's bytes nor the whole frame are held at any time: memory follows the
+    chunk. A regular file above `max_bytes` is refused before it is read, a pipe or device as
+    soon as it passes the limit. OSError (a missing or unreadable file) is the caller's.
+
+    Args:
+        chunk_rows: money rows parsed and checked at a time.
+    """
+    from adapters.quality.chunked import check_report_chunks  # GX loads on first use
+    from domain.settlement.model import ReportChunk
+    from domain.settlement.parse import iter_report
+    from domain.settlement.tally import ReportTally
+
+    def chunks() -> Iterator[ReportChunk]:
+        with io.BufferedReader(_LimitedFile(path, max_bytes)) as stream:
+            yield from iter_report(stream, max_bytes=max_bytes, chunk_rows=chunk_rows)
+
+    # A regular file can be read twice: its row-key hashes take 8 bytes a row, and repeated
+    # ones are confirmed on a second pass. A pipe is read once (about 40 bytes a row).
+    reread = chunks if path.is_file() else None
+    tally = ReportTally()
     try:
-        report = parse_report(data, max_bytes=max_bytes)
+        check = check_report_chunks(tally.counted(chunks()), reread=reread)
     except ReportError as problem:
         return unreadable(problem)
-    check = check_report(report)
-    return Imported(importer.outcome(report, check), check)
+    summary = tally.facts()
+    summary["valid"] = check.valid
+    summary["failed_expectations"] = list(check.failed_expectations)
+    return Imported(summary, check)
+
+
+class _LimitedFile(io.RawIOBase):
+    """A report file read through, refused with `inbox.read_report_file`'s words past the limit."""
+
+    def __init__(self, path: Path, max_bytes: int) -> None:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ReportError(f"{path.name} has {size} bytes, more than the limit of {max_bytes}")
+        self._name = path.name
+        self._limit = self._left = max_bytes
+        self._file = path.open("rb", buffering=0)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        count = self._file.readinto(view[: self._left + 1]) or 0
+        if count > self._left:
+            raise ReportError(f"{self._name} is larger than the limit of {self._limit} bytes")
+        self._left -= count
+        return count
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 def import_report(

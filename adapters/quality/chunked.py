@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -46,6 +46,7 @@ from adapters.quality.suite import (
     SUITE_VERSION,
     VALUE_COLUMNS,
 )
+from adapters.quality.unique_hashes import UniqueHashes
 from adapters.quality.unique_rows import UniqueRows
 from domain.settlement.model import UNIQUE_KEY, ReportChunk, ReportHeader
 
@@ -54,12 +55,17 @@ def check_report_chunks(
     chunks: Iterable[ReportChunk],
     *,
     posted_at_tolerance: timedelta = DEFAULT_POSTED_AT_TOLERANCE,
+    reread: Callable[[], Iterable[ReportChunk]] | None = None,
 ) -> CheckResult:
     """Run the suite over a report's chunks (from `iter_report`) and return every outcome.
 
     Args:
         chunks: the report's chunks in order, the last one `final`; each is checked and dropped.
         posted_at_tolerance: as for `check_report`.
+        reread: the same chunks once more, from the start. Given, the row-key uniqueness keeps
+            8 bytes a row and reads the report again only to confirm repeated hashes
+            (adapters.quality.unique_hashes); without it, about 40 bytes a row in one pass
+            (adapters.quality.unique_rows).
 
     Returns:
         The CheckResult `check_report` gives for the chunks' concatenation (elapsed_ms aside).
@@ -68,7 +74,7 @@ def check_report_chunks(
     running: _Running | None = None
     for chunk in chunks:
         if running is None:
-            running = _Running(validation_engine(), chunk.header, posted_at_tolerance)
+            running = _Running(validation_engine(), chunk.header, posted_at_tolerance, reread)
         running.add(chunk)
     if running is None:
         raise ValueError("no chunks: a parser yields at least its final chunk")
@@ -78,13 +84,21 @@ def check_report_chunks(
 class _Running:
     """What the chunks so far have shown, per expectation."""
 
-    def __init__(self, engine: ValidationEngine, header: ReportHeader, tolerance: timedelta):
+    def __init__(
+        self,
+        engine: ValidationEngine,
+        header: ReportHeader,
+        tolerance: timedelta,
+        reread: Callable[[], Iterable[ReportChunk]] | None,
+    ):
         self.engine = engine
         self.header = header
         self.parameters = row_parameters(header, tolerance)
         self.texts = texts_for(header, self.parameters)
         self.partials: dict[str, list[Partial]] = defaultdict(list)
         self.unique = UniqueRows(MAX_OFFENDING_ROWS)
+        self.hashes = UniqueHashes(MAX_OFFENDING_ROWS) if reread is not None else None
+        self.reread = reread
         self.unique_by_gx = False  # a chunk lacked key columns: GX's own check, chunk by chunk
         self.sum = 0
         # amount columns to hand GX when they are not int64; None when a chunk lacks them
@@ -97,7 +111,10 @@ class _Running:
         rows = positioned(frame)
         self._keep(self.engine.validate("chunk_rows", rows, self.parameters), frame, offset)
         if set(UNIQUE_KEY) <= set(frame.columns) and not self.unique_by_gx:
-            self.unique.add(frame, lambda positions: self._cells(frame, positions, offset))
+            if self.hashes is not None:
+                self.hashes.add(frame)
+            else:
+                self.unique.add(frame, lambda positions: self._cells(frame, positions, offset))
         else:
             self.unique_by_gx = True
             self._keep(self.engine.validate("unique", rows, self.parameters), frame, offset)
@@ -162,7 +179,10 @@ class _Running:
         )
 
     def _uniqueness(self) -> ExpectationOutcome:
-        count, offending = self.unique.outcome()
+        if self.hashes is not None and self.reread is not None:
+            count, offending = self.hashes.outcome(self.reread, _Running._cells)
+        else:
+            count, offending = self.unique.outcome()
         return ExpectationOutcome(
             name=REPORT_WIDE_ROW_CHECK,
             success=count == 0,
