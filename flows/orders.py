@@ -7,11 +7,25 @@ business outcome (`flows.outcome_states`): Completed as Accepted, Overdue, Activ
 CapturePending, RefundPending, Refunded, Cancelled; Failed, with the reason as the message, as
 Declined, CaptureDeclined, RefundDeclined or Refused (not accepted, switch off, single items).
 An authorization timeout is Amazon's slowness, not an error: the run completes as Overdue.
+
+A deployed `authorize` run that gets AuthorizationInitiated suspends itself (its process and
+work-pool slot are released) after keeping its id with the document; it is resumed by whoever
+applies Amazon's answer, starts again from the top, finds the document decided and ends in its
+outcome state; at the timeout the sweeper ends it Overdue without running it
+(`services.authorization.release`). Called directly (no deployment: nothing could run it
+again), the run waits in its process as before.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+from uuid import uuid4
+
 from prefect import flow, get_run_logger, unmapped
+from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
+from prefect.runtime import deployment as this_deployment
+from prefect.runtime import flow_run as this_run
 from prefect.states import State
 
 from domain.payment_status import Status
@@ -26,11 +40,22 @@ from tasks.orders import (
     cancel_order,
     chunk,
     refund_credit_note,
+    remember_wait,
     start_authorization,
     wait_for_authorization,
 )
 
 CHUNK = 200
+# Prefect's own suspension timeout, beyond the authorization timeout: the sweeper ends the run
+# Overdue at the authorization timeout; Prefect's expiry (Failed) is only the last resort.
+SUSPENSION_MARGIN = timedelta(hours=24)
+
+
+class AuthorizationAnswer(RunInput):
+    """What resumes a waiting `authorize` run: the status Amazon's answer gave the document."""
+
+    status: str
+    reason: str = ""
 
 
 def chunks(numbers: list[str], size: int = CHUNK) -> list[list[str]]:
@@ -50,8 +75,17 @@ def authorize(number: str, timeout_seconds: float | None = None) -> State:
     with resources() as res:
         timeout = timeout_seconds or res.settings.authorization_timeout_seconds
         outcome = start_authorization(res, number)
-        if outcome.status is Status.PENDING:
+        suspending = outcome.status is Status.PENDING and this_deployment.id is not None
+        if suspending:
+            remember_wait(res, number, str(this_run.id), timeout)
+        elif outcome.status is Status.PENDING:
             outcome = wait_for_authorization(res, number, timeout, state=outcome.charge_state)
+    if suspending:
+        limit = timeout + SUSPENSION_MARGIN.total_seconds()
+        suspend_flow_run(wait_for_input=AuthorizationAnswer, timeout=int(limit), key=uuid4().hex)
+        # Not reached in practice: a resumed run starts again from the top and finds the
+        # document decided. A key of this suspension could only be resumed by this process.
+        raise RuntimeError(f"{number}: resumed without restarting")
     return finished(outcome)
 
 
