@@ -18,6 +18,7 @@ again), the run waits in its process as before.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from uuid import uuid4
 
@@ -58,6 +59,15 @@ class AuthorizationAnswer(RunInput):
     reason: str = ""
 
 
+class QuietSuspension(logging.Filter):
+    """Drops Prefect's two generic lines about a suspension, so the UI's last line of a waiting
+    run is the module's own: the document and its deadline (`tasks.orders.remember_wait`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not message.startswith(("Suspending flow run", "Finished in state Suspended"))
+
+
 def chunks(numbers: list[str], size: int = CHUNK) -> list[list[str]]:
     return [numbers[i : i + size] for i in range(0, len(numbers), size)]
 
@@ -77,14 +87,21 @@ def authorize(number: str, timeout_seconds: float | None = None) -> State:
         outcome = start_authorization(res, number)
         suspending = outcome.status is Status.PENDING and this_deployment.id is not None
         if suspending:
-            remember_wait(res, number, str(this_run.id), timeout)
+            deadline = remember_wait(res, number, str(this_run.id), timeout)
         elif outcome.status is Status.PENDING:
             outcome = wait_for_authorization(res, number, timeout, state=outcome.charge_state)
     if suspending:
         limit = timeout + SUSPENSION_MARGIN.total_seconds()
+        logging.getLogger("prefect.flow_runs").addFilter(QuietSuspension())
+        get_run_logger().info(  # the last line of the waiting run in the UI
+            "%s: suspended while Amazon decides (AuthorizationInitiated); overdue at %s",
+            number,
+            deadline.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        )
         suspend_flow_run(wait_for_input=AuthorizationAnswer, timeout=int(limit), key=uuid4().hex)
-        # Not reached in practice: a resumed run starts again from the top and finds the
-        # document decided. A key of this suspension could only be resumed by this process.
+        # Not reached: suspending ends this process (Pause); a resumed run starts again from
+        # the top, finds the document decided and ends above. A fresh key per suspension: a
+        # run resumed while its document is still pending suspends again.
         raise RuntimeError(f"{number}: resumed without restarting")
     return finished(outcome)
 

@@ -80,18 +80,9 @@ def wait_for_authorization(
 
 @task(cache_policy=NONE, task_run_name="await-{number}")
 def remember_wait(res: Resources, number: str, run_id: str, timeout_seconds: float) -> datetime:
-    """Keep this run's id with the document before it suspends; log the document's deadline.
-
-    The log line is the run's last before it is suspended: the UI shows which document the
-    run waits for and until when.
-    """
+    """Keep this run's id with the document before it suspends; the document's deadline."""
     deadline = datetime.now(UTC) + timedelta(seconds=timeout_seconds)
     authorization.await_answer(res, number, run_id, deadline)
-    get_run_logger().info(
-        "%s: suspended while Amazon decides (AuthorizationInitiated); overdue at %s",
-        number,
-        deadline.strftime("%Y-%m-%d %H:%M:%S UTC"),
-    )
     return deadline
 
 
