@@ -96,6 +96,17 @@ def sample(pids: Callable[[], list[int]], seconds: float, every: float = 1.0) ->
     return {"processes_max": most, "rss_mb_max": round(most_rss / 1024, 1)}
 
 
+def until_alone(root: int, seconds: float) -> float:
+    """Seconds until `root` has no descendant left: the suspended runs' processes have exited
+    (a run is Suspended at the server a moment before its process has finished exiting)."""
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        if len([pid for pid in tree(root) if rss_kb(pid)]) <= 1:
+            break
+        time.sleep(0.5)
+    return time.monotonic() - began
+
+
 def place_orders(engine: Any, amazon: str, numbers: list[str], card: str) -> None:
     from adapters.erp.store import UnitOfWork
     from domain.documents import Customer, Document, DocumentType, Item
@@ -234,7 +245,8 @@ def suspended(
     run_ids = list(ids.values())
     to_suspend = wait_until(run_ids, lambda r: r.state.is_paused(), 6 * 3600)
     print(f"{len(run_ids)} runs suspended after {time.monotonic() - began:.0f} s", flush=True)
-    waiting = sample(lambda: tree(worker), 20)
+    exited = until_alone(worker, 300)
+    waiting = sample(lambda: tree(worker), 30)
 
     settings = ModuleSettings(authorization_timeout_seconds=int(TIMEOUT))
     client = AmazonPayClient.from_settings(AmazonPaySettings())
@@ -267,6 +279,7 @@ def suspended(
         "suspended": {
             "seconds_to_suspend_all": round(to_suspend, 1),
             "worker_idle": idle,
+            "s_until_run_processes_exited": round(exited, 1),
             "during_wait": waiting,
         },
         "notified": {
