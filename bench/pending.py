@@ -202,6 +202,7 @@ def main() -> None:
 
         if args.baseline:
             figures["baseline"] = baseline(env, engine, amazon, args.baseline)
+            print("baseline", json.dumps(figures["baseline"]), flush=True)
 
         subprocess.run(
             [sys.executable, "-m", "prefect", "work-pool", "create", POOL, "--type", "process"],
@@ -218,10 +219,19 @@ def main() -> None:
              "--limit", str(args.limit)],
             env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        stack.callback(lambda: (worker.terminate(), worker.wait(timeout=60)))
+        stack.callback(stop, worker)
         os.environ.update({k: v for k, v in env.items() if k.startswith("AMAZON_PAY")})
         figures |= suspended(worker.pid, slow, soon, engine, amazon)
-    print(json.dumps(figures))
+        print(json.dumps(figures), flush=True)  # before the clean-up, which may take long
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def suspended(
@@ -247,6 +257,7 @@ def suspended(
     print(f"{len(run_ids)} runs suspended after {time.monotonic() - began:.0f} s", flush=True)
     exited = until_alone(worker, 300)
     waiting = sample(lambda: tree(worker), 30)
+    print("waiting", round(exited, 1), json.dumps(waiting), flush=True)
 
     settings = ModuleSettings(authorization_timeout_seconds=int(TIMEOUT))
     client = AmazonPayClient.from_settings(AmazonPaySettings())

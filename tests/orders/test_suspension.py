@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -188,6 +188,8 @@ def test_a_run_that_crashes_after_resuming_is_healed_by_the_next_sweep(served, r
     place_order(runs_res, amazon, "HB4", paymentDescriptor=SLOW)
     run_id = start("HB4")
     suspended(run_id)
+    # the suspended run's process exits a moment after the server shows it Suspended
+    assert gone(run_processes(served.pid, run_id))
     amazon.advance(minutes=1)
     sweep.sweep_once(runs_res, 100)  # polls, applies Accepted, resumes the run
     assert status(runs_res, "HB4") is Status.ACCEPTED
@@ -204,19 +206,41 @@ def test_a_run_that_crashes_after_resuming_is_healed_by_the_next_sweep(served, r
     assert waiting_run(runs_res, "HB4") is None
 
 
-def kill_run_process(root: int, run_id: UUID, seconds: float = 60) -> bool:
-    """SIGKILL the flow-run process the serve process started for `run_id`, once it exists."""
+def run_processes(root: int, run_id: UUID) -> Callable[[], list[int]]:
+    """The processes under `root` that run `run_id` (by the engine's environment variable)."""
     marker = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+
+    def find() -> list[int]:
+        found = []
         for pid in descendants(root):
             try:
                 environ = Path(f"/proc/{pid}/environ").read_bytes()
             except OSError:
                 continue
             if marker in environ.split(b"\0"):
-                os.kill(pid, signal.SIGKILL)
-                return True
+                found.append(pid)
+        return found
+
+    return find
+
+
+def gone(find: Callable[[], list[int]], seconds: float = 60) -> bool:
+    deadline = time.monotonic() + seconds
+    while find():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def kill_run_process(root: int, run_id: UUID, seconds: float = 60) -> bool:
+    """SIGKILL the flow-run process the serve process started for `run_id`, once it exists."""
+    find = run_processes(root, run_id)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for pid in find():
+            os.kill(pid, signal.SIGKILL)
+            return True
         time.sleep(0.05)
     return False
 
