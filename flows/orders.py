@@ -7,11 +7,26 @@ business outcome (`flows.outcome_states`): Completed as Accepted, Overdue, Activ
 CapturePending, RefundPending, Refunded, Cancelled; Failed, with the reason as the message, as
 Declined, CaptureDeclined, RefundDeclined or Refused (not accepted, switch off, single items).
 An authorization timeout is Amazon's slowness, not an error: the run completes as Overdue.
+
+A deployed `authorize` run that gets AuthorizationInitiated suspends itself (its process and
+work-pool slot are released) after keeping its id with the document; it is resumed by whoever
+applies Amazon's answer, starts again from the top, finds the document decided and ends in its
+outcome state; at the timeout the sweeper ends it Overdue without running it
+(`services.authorization.release`). Called directly (no deployment: nothing could run it
+again), the run waits in its process as before.
 """
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+from uuid import uuid4
+
 from prefect import flow, get_run_logger, unmapped
+from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
+from prefect.runtime import deployment as this_deployment
+from prefect.runtime import flow_run as this_run
 from prefect.states import State
 
 from domain.payment_status import Status
@@ -26,11 +41,31 @@ from tasks.orders import (
     cancel_order,
     chunk,
     refund_credit_note,
+    remember_wait,
     start_authorization,
     wait_for_authorization,
 )
 
 CHUNK = 200
+# Prefect's own suspension timeout, beyond the authorization timeout: the sweeper ends the run
+# Overdue at the authorization timeout; Prefect's expiry (Failed) is only the last resort.
+SUSPENSION_MARGIN = timedelta(hours=24)
+
+
+class AuthorizationAnswer(RunInput):
+    """What resumes a waiting `authorize` run: the status Amazon's answer gave the document."""
+
+    status: str
+    reason: str = ""
+
+
+class QuietSuspension(logging.Filter):
+    """Drops Prefect's two generic lines about a suspension, so the UI's last line of a waiting
+    run is the module's own: the document and its deadline (`tasks.orders.remember_wait`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not message.startswith(("Suspending flow run", "Finished in state Suspended"))
 
 
 def chunks(numbers: list[str], size: int = CHUNK) -> list[list[str]]:
@@ -50,8 +85,24 @@ def authorize(number: str, timeout_seconds: float | None = None) -> State:
     with resources() as res:
         timeout = timeout_seconds or res.settings.authorization_timeout_seconds
         outcome = start_authorization(res, number)
-        if outcome.status is Status.PENDING:
+        suspending = outcome.status is Status.PENDING and this_deployment.id is not None
+        if suspending:
+            deadline = remember_wait(res, number, str(this_run.id), timeout)
+        elif outcome.status is Status.PENDING:
             outcome = wait_for_authorization(res, number, timeout, state=outcome.charge_state)
+    if suspending:
+        limit = timeout + SUSPENSION_MARGIN.total_seconds()
+        logging.getLogger("prefect.flow_runs").addFilter(QuietSuspension())
+        get_run_logger().info(  # the last line of the waiting run in the UI
+            "%s: suspended while Amazon decides (AuthorizationInitiated); overdue at %s",
+            number,
+            deadline.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        )
+        suspend_flow_run(wait_for_input=AuthorizationAnswer, timeout=int(limit), key=uuid4().hex)
+        # Not reached: suspending ends this process (Pause); a resumed run starts again from
+        # the top, finds the document decided and ends above. A fresh key per suspension: a
+        # run resumed while its document is still pending suspends again.
+        raise RuntimeError(f"{number}: resumed without restarting")
     return finished(outcome)
 
 

@@ -1,13 +1,18 @@
-"""Notifications (IPN): re-read the object a notification names and apply it, like a poll."""
+"""Notifications (IPN): re-read the object a notification names and apply it, like a poll;
+then resume the authorization run waiting on the document, if it is decided now."""
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from domain.next_step import reading_step
+from services import authorization
 from services.outcomes import Outcome
 from services.resources import Resources
 from services.steps import drive
+
+log = logging.getLogger(__name__)
 
 
 def reconcile_object(res: Resources, object_type: str, object_id: str) -> Outcome | None:
@@ -20,4 +25,10 @@ def reconcile_object(res: Resources, object_type: str, object_id: str) -> Outcom
         owner = uow.refs.owner_of(object_id)
     if owner is None:
         return None
-    return drive(res, owner.number, partial(reading_step, kind=kind, amazon_id=object_id))
+    outcome = drive(res, owner.number, partial(reading_step, kind=kind, amazon_id=object_id))
+    if res.runs is not None and kind == "charge":
+        try:
+            authorization.release(res, owner.number)
+        except Exception:  # the answer is applied; the next sweep resumes the run
+            log.exception("%s: the waiting run was not resumed", owner.number)
+    return outcome

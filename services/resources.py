@@ -17,6 +17,7 @@ from adapters.amazon_pay.gateway import AmazonGateway
 from adapters.erp.changes import Publisher
 from adapters.erp.store import UnitOfWork, make_engine
 from adapters.events import prefect_publisher
+from adapters.prefect_runs import FlowRuns, prefect_runs
 from adapters.settings import AmazonPaySettings, ModuleSettings
 from domain.document_types import DocumentTypes
 from domain.next_step import Switches
@@ -35,10 +36,12 @@ class Resources:
         amazon: AmazonPayClient | Callable[[], AmazonPayClient],
         settings: ModuleSettings,
         publish: Publisher | None = None,
+        runs: FlowRuns | None = None,
     ) -> None:
         self.engine = engine
         self.settings = settings
         self.publish = publish  # where applied status changes go after their commit
+        self.runs = runs  # the suspended authorization runs are resumed or ended through it
         self.types = document_types(settings)  # a bad name fails here, at the start
         self._amazon = amazon if isinstance(amazon, AmazonPayClient) else None
         self._make_amazon = amazon if not isinstance(amazon, AmazonPayClient) else None
@@ -47,13 +50,15 @@ class Resources:
     @classmethod
     def from_environment(cls) -> Resources:
         """Resources from the `AMAZON_PAYMENTS_*` and `AMAZON_PAY_*` settings; status changes
-        become Prefect events where a Prefect API is configured or inside a flow run."""
+        become Prefect events, and waiting authorization runs are resumed, where a Prefect API
+        is configured or inside a flow run."""
         settings = ModuleSettings()
         return cls(
             make_engine(settings.database_url),
             lambda: AmazonPayClient.from_settings(AmazonPaySettings()),
             settings,
             prefect_publisher(),
+            prefect_runs(),
         )
 
     @property

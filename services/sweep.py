@@ -2,9 +2,12 @@
 
 A sweep first finishes calls a dead run left open, then authorizes, polls, activates,
 re-authorizes, refunds credit notes, carries out the cancellations the ERP requested and marks
-overdue authorizations. Documents of another payment method get no Amazon work, and a credit
-note refused once is not tried again. The `sync` flow runs the steps as chunked Prefect tasks;
-`amazon-payments sync` runs them one after the other in its own process.
+overdue authorizations; last it resumes the suspended `authorize` runs whose document is
+decided, ends those whose document went overdue, and retries those that crashed after
+resuming (`services.authorization.release`). Documents of another payment method get no
+Amazon work, and a credit note refused once is not tried again. The `sync` flow runs the
+steps as chunked Prefect tasks; `amazon-payments sync` runs them one after the other in its
+own process.
 """
 
 from __future__ import annotations
@@ -77,6 +80,10 @@ def sweep_once(
         n for n in queue.overdue_candidates if n in polled and polled[n].status is Status.PENDING
     ]
     results["overdue"] = run(authorization.mark_overdue, res, still_pending)
+    if res.runs is not None:  # suspended authorize runs: resume, end Overdue, heal
+        results["release"] = run(
+            authorization.release, res, authorization.waiting_decided(res, limit)
+        )
     return results
 
 

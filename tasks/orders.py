@@ -78,6 +78,14 @@ def wait_for_authorization(
     return logged(authorization.mark_overdue(res, number))
 
 
+@task(cache_policy=NONE, task_run_name="await-{number}")
+def remember_wait(res: Resources, number: str, run_id: str, timeout_seconds: float) -> datetime:
+    """Keep this run's id with the document before it suspends; the document's deadline."""
+    deadline = datetime.now(UTC) + timedelta(seconds=timeout_seconds)
+    authorization.await_answer(res, number, run_id, deadline)
+    return deadline
+
+
 def _decided(res: Resources, number: str) -> bool:
     with res.uow() as uow:
         document = uow.documents.get(number)

@@ -274,3 +274,19 @@ class NotificationRow(Base):
     body: Mapped[JsonObject] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuthorizationWaitRow(Base):
+    """A suspended `authorize` flow run waiting for Amazon's answer on its document (0005).
+
+    The run id is data here: the sweeper and the notification receiver resume the run (or end
+    it) by it, and forget it once the run has reached its end.
+    """
+
+    __tablename__ = "authorization_waits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    flow_run_id: Mapped[str] = mapped_column(String(64))
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

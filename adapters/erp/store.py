@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from adapters.erp.cases import CaseRepository
     from adapters.erp.records import DocumentRecords
     from adapters.erp.settlements import SettlementCursors, SettlementRepository
+    from adapters.erp.waits import Waits
     from domain.open_items import Candidate
 
 # The ERP's document type after a payment status: (kind, new status, current type) -> type.
@@ -116,6 +117,13 @@ class UnitOfWork:
         from adapters.erp.records import DocumentRecords
 
         return DocumentRecords(self.session)
+
+    @property
+    def waits(self) -> Waits:
+        """The suspended authorization runs waiting on documents (`adapters.erp.waits`)."""
+        from adapters.erp.waits import Waits
+
+        return Waits(self.session)
 
     def work(self, now: datetime, timeout: timedelta, limit: int) -> WorkQueue:
         """What the sweeper has to do now (see `adapters.erp.work_queue`)."""
