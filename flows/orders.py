@@ -31,8 +31,7 @@ from prefect.states import State
 
 from domain.payment_status import Status
 from flows.outcome_states import end_state
-from services import activation, authorization, cancellation
-from services.credit_notes import refund_note
+from services import activation, authorization, cancellation, refunds
 from services.outcomes import Outcome
 from services.resources import Resources, resources
 from tasks.orders import (
@@ -158,7 +157,7 @@ def activate_batch(numbers: list[str]) -> dict[str, str]:
 def refund_batch(credit_notes: list[str]) -> dict[str, str]:
     """Refund many credit notes."""
     with resources() as res:
-        return described(run_chunks(refund_note, res, credit_notes))
+        return described(run_chunks(refunds.refund, res, credit_notes))
 
 
 @flow(name="cancel-batch")

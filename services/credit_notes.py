@@ -12,7 +12,6 @@ from domain.documents import Document, DocumentType, Item
 from domain.erp_requests import Return, read_return
 from domain.money import Money
 from domain.payment_status import Status
-from services import refunds
 from services.document_access import Answer, get, locked, view_of
 from services.document_errors import DocumentError, invalid
 from services.resources import Resources
@@ -128,4 +127,3 @@ def _next_note_number(uow: UnitOfWork, order: str) -> str:
             return number
 
 
-refund_note = refunds.refund  # the name the sweeper and the refund batch know it by

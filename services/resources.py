@@ -84,7 +84,6 @@ class Resources:
             report_returns=self.settings.report_returns,
             report_cancellations=self.settings.report_cancellations,
         )
-        return UnitOfWork(self.engine, self.types.after)
 
     @property
     def gateway(self) -> AmazonGateway:

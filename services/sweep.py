@@ -19,8 +19,7 @@ from datetime import UTC, datetime
 from adapters.erp.work_queue import WorkQueue
 from domain.next_step import healing_step
 from domain.payment_status import CANCELLABLE, Status
-from services import activation, authorization, cancellation
-from services.credit_notes import refund_note
+from services import activation, authorization, cancellation, refunds
 from services.outcomes import Outcome
 from services.resources import Resources
 from services.steps import drive
@@ -72,7 +71,7 @@ def sweep_once(
         "poll": run(authorization.poll, res, queue.to_poll),
         "activate": run(activation.activate, res, queue.to_activate),
         "reauthorize": run(activation.reauthorize, res, queue.to_reauthorize),
-        "refund": run(refund_note, res, queue.credit_notes),
+        "refund": run(refunds.refund, res, queue.credit_notes),
         "cancel": run(_cancel, res, cancels_requested(res, limit)),
     }
     polled = results["poll"]
