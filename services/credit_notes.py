@@ -125,5 +125,3 @@ def _next_note_number(uow: UnitOfWork, order: str) -> str:
             number = f"R{count}-{order[-(62 - len(str(count))) :]}"
         if uow.documents.get(number) is None:
             return number
-
-
