@@ -159,7 +159,7 @@ class SettlementRepository:
         row.report_format = header.report_format
         row.source = source[:500]
         row.currency = header.currency
-        row.total_minor = header.stated_total.to_minor() if header.stated_total else None
+        row.total_minor = header.stated_total_minor
         row.period_start, row.period_end = header.period_start, header.period_end
         row.status = ReportStatus.RECEIVED
         row.attempts += 1

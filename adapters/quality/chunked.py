@@ -162,9 +162,7 @@ class _Running:
             if self.partials[name]:
                 outcomes.append(merged_outcome(self.partials[name], self.texts))
         if self.header.stated_total is not None:
-            outcomes += total_outcomes(
-                self.engine, self.header, self.header.stated_total, self._summed()
-            )
+            outcomes += total_outcomes(self.engine, self.header, self._summed())
         if self.has_lines:
             outcomes += [merged_outcome(self.partials[n], {}) for n in self.engine.names("fees")]
         elif self.header.report_format == CSV_FORMAT:

@@ -71,7 +71,7 @@ def check_report(
     if header.stated_total is not None:
         # Only the summed column: GX fingerprints every frame it loads, so narrow is faster.
         summed = rows[["amount_minor"]] if "amount_minor" in rows else rows.iloc[:, :0]
-        outcomes += total_outcomes(engine, header, header.stated_total, summed)
+        outcomes += total_outcomes(engine, header, summed)
     if report.transactions is not None:
         fees = fee_partials(engine, report.transactions)
         outcomes += [merged_outcome([p], {}) for p in fees]
@@ -107,10 +107,13 @@ def texts_for(header: ReportHeader, parameters: dict[str, Any]) -> dict[str, str
 
 
 def total_outcomes(
-    engine: ValidationEngine, header: ReportHeader, total: Money, summed: pd.DataFrame
+    engine: ValidationEngine, header: ReportHeader, summed: pd.DataFrame
 ) -> list[ExpectationOutcome]:
     """The stated-total check on `summed`: the report's amount_minor column, or any frame whose
     amounts add up to the same (one row holding the running sum of a chunked report)."""
+    total, minor = header.stated_total, header.stated_total_minor
+    if total is None or minor is None:
+        return []
     if total.currency != header.currency:
         return [
             ExpectationOutcome(
@@ -122,7 +125,6 @@ def total_outcomes(
                 error="the stated total's currency differs from the header's",
             )
         ]
-    minor = total.to_minor()
     texts = {"stated_total": f"{minor} ({total})", "currency": total.currency}
     parameters = {"stated_total_minor": minor}
     return _run(engine, "total", summed, summed, parameters, texts, total_minor=minor)

@@ -82,6 +82,12 @@ class ReportHeader:
     period_end: datetime  # tz-aware UTC
     deposit_date: datetime | None = None
     stated_total: Money | None = None  # XML TotalAmount; the CSV states none
+    # The stated total in minor units of its own currency, as the rows count theirs.
+    stated_total_minor: int | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        minor = None if self.stated_total is None else self.stated_total.to_minor()
+        object.__setattr__(self, "stated_total_minor", minor)
 
 
 @dataclass
