@@ -53,7 +53,7 @@ def main() -> None:
         result = _timed("check_report (synthetic)", lambda: check_report(report))
         assert result.valid, result.message()
     if args.xml:
-        from domain.settlement.parse import parse_report
+        from adapters.settlement_formats.parse import parse_report
 
         data = args.xml.read_bytes()
         _timed("bare lxml iterparse", lambda: _bare_lxml(args.xml))

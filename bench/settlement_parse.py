@@ -55,7 +55,7 @@ def bare_pass(path: Path) -> Decimal:
 
 def parse_file(path: Path) -> Any:
     """The whole report as one ParsedReport (what bench/settlement_pipeline.py posts)."""
-    from domain.settlement.parse import parse_report
+    from adapters.settlement_formats.parse import parse_report
 
     with path.open("rb") as stream:
         return parse_report(stream, max_bytes=MAX_BYTES)
@@ -71,7 +71,7 @@ def chunk_rows() -> int:
 def stream_and_check(path: Path) -> dict[str, Any]:
     """Parse in chunks and check them as they come; nothing holds the whole report."""
     from adapters.quality.chunked import check_report_chunks
-    from domain.settlement.parse import iter_report
+    from adapters.settlement_formats.parse import iter_report
 
     tally = {"rows": 0, "sum_minor": 0, "chunks": 0}
 
@@ -95,7 +95,7 @@ def stream_and_check(path: Path) -> dict[str, Any]:
 
 def stream_only(path: Path) -> dict[str, Any]:
     """Parse in chunks without the check (to tell the parse's share from the check's)."""
-    from domain.settlement.parse import iter_report
+    from adapters.settlement_formats.parse import iter_report
 
     rows = total = 0
     with path.open("rb") as stream:

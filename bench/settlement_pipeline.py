@@ -68,7 +68,7 @@ def prepare_store(url: str, path: Path) -> str:
     from adapters.erp.migrate import upgrade
     from adapters.erp.schema import DocumentRow, ItemRow
     from adapters.erp.store import make_engine
-    from domain.settlement.parse import iter_report
+    from adapters.settlement_formats.parse import iter_report
 
     with make_engine(url).begin() as connection:
         connection.execute(text(f'DROP SCHEMA IF EXISTS "{SCHEMA}" CASCADE'))

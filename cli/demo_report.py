@@ -63,7 +63,7 @@ def invariants(store: dict[str, Any], ledger: dict[str, Any]) -> dict[str, bool]
 
 def settlement_view(engine: Engine, reports: list[bytes]) -> dict[str, Any]:
     """Payments and review rows booked from the settlement reports, beside the reports' rows."""
-    from domain.settlement.parse import parse_report
+    from adapters.settlement_formats.parse import parse_report
 
     frames = [parse_report(data).frame for data in reports]
     booked = booked_facts(engine)

@@ -50,8 +50,8 @@ def check_file(
         chunk_rows: money rows parsed and checked at a time.
     """
     from adapters.quality.chunked import check_report_chunks  # GX loads on first use
+    from adapters.settlement_formats.parse import iter_report
     from domain.settlement.model import ReportChunk
-    from domain.settlement.parse import iter_report
     from domain.settlement.tally import ReportTally
 
     def chunks() -> Iterator[ReportChunk]:

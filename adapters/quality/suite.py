@@ -44,12 +44,12 @@ net_is_amount_plus_fee               net = amount + total_fee, per line
 
 "No more decimals than the currency allows": the frame holds integer minor units, so excess
 decimals cannot be represented in it. The rule is enforced where the decimal string is still
-known, in the parsers (`domain.settlement.values.to_minor` refuses "100.5" JPY or "1.005" EUR
-with a one-line ReportError naming line and field). The suite then guards the two ways the
-rule could still be broken after parsing: `amount_minor_is_int64` (a float column could carry
-fractions of a minor unit) and `sum_equals_stated_total` (amounts scaled with the wrong number of
-decimals, e.g. JPY read as cents, no longer add up to the stated total, which is converted with
-the currency's own minor unit).
+known, in the parsers (`adapters.settlement_formats.values.to_minor` refuses "100.5" JPY or
+"1.005" EUR with a one-line ReportError naming line and field). The suite then guards the two
+ways the rule could still be broken after parsing: `amount_minor_is_int64` (a float column could
+carry fractions of a minor unit) and `sum_equals_stated_total` (amounts scaled with the wrong
+number of decimals, e.g. JPY read as cents, no longer add up to the stated total, which is
+converted with the currency's own minor unit).
 """
 
 from __future__ import annotations

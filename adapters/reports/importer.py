@@ -22,9 +22,9 @@ from adapters.erp.store import UnitOfWork
 from adapters.quality.result import CheckResult
 from adapters.reports.report_file import Progress, Streamed, open_report
 from adapters.settings import ModuleSettings
+from adapters.settlement_formats.parse import DEFAULT_MAX_BYTES
 from domain.money import Money
 from domain.settlement.model import ParsedReport, ReportChunk, ReportError, ReportHeader
-from domain.settlement.parse import DEFAULT_MAX_BYTES
 from domain.settlement.posting import Accounts, PostingTotals
 from domain.settlement.states import PostOutcome, PostResult, ReportSource, ReportStatus
 

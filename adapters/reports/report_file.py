@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, cast
 
 from adapters.quality.result import CheckResult
+from adapters.settlement_formats.parse import iter_report
 from domain.settlement.model import DEFAULT_CHUNK_ROWS, ReportChunk, ReportError
-from domain.settlement.parse import iter_report
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from adapters.quality.runner import check_report
 from adapters.reports.importer import outcome
+from adapters.settlement_formats.parse import parse_report
 from cli.main import app
-from domain.settlement.parse import parse_report
 from sandbox.settlement_xml import write_settlement_xml
 from services.settlements import check_file
 from tests.settlement.builders import envelope

@@ -13,7 +13,7 @@ from adapters.quality import unique_hashes
 from adapters.quality.chunked import check_report_chunks
 from adapters.quality.result import CheckResult
 from adapters.quality.runner import MAX_OFFENDING_ROWS, check_report
-from domain.settlement.parse import iter_report, parse_report
+from adapters.settlement_formats.parse import iter_report, parse_report
 from sandbox.settlement_xml import write_settlement_xml
 from tests.settlement.builders import envelope, item, order
 from tests.settlement.test_csv_report import row, settlement_csv

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.quality.runner import check_report
 
-parse = pytest.importorskip("domain.settlement.parse")
+parse = pytest.importorskip("adapters.settlement_formats.parse")
 
 
 def _parsed(path: Path):

@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from adapters.settlement_formats.parse import iter_report, parse_report
+from adapters.settlement_formats.values import MAX_MINOR
 from domain.settlement.model import ReportChunk, ReportError
-from domain.settlement.parse import iter_report, parse_report
-from domain.settlement.values import MAX_MINOR
 from sandbox.settlement_xml import write_settlement_xml
 from tests.settlement.builders import envelope, item, order
 from tests.settlement.test_csv_report import row, settlement_csv

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from domain.settlement.csv_report import TRANSACTION_COLUMNS
+from adapters.settlement_formats.csv_report import TRANSACTION_COLUMNS
+from adapters.settlement_formats.parse import parse_report
 from domain.settlement.model import UNIQUE_KEY, ReportError
-from domain.settlement.parse import parse_report
 from tests.settlement.builders import assert_contract
 
 HEADER = (

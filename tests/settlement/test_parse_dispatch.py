@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from adapters.settlement_formats.parse import detect_format, parse_report
 from domain.settlement.model import ReportError
-from domain.settlement.parse import detect_format, parse_report
 from tests.settlement.builders import envelope, order
 
 
@@ -63,5 +63,5 @@ def test_the_callers_stream_stays_open_after_parsing(samples: Path):
 
 
 def test_a_path_is_refused_because_the_domain_opens_no_files(tmp_path: Path):
-    with pytest.raises(TypeError, match="open the file outside the domain"):
+    with pytest.raises(TypeError, match="open the file first"):
         parse_report(tmp_path / "report.xml")  # type: ignore[arg-type]

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from lxml import etree
 
+from adapters.settlement_formats.parse import parse_report
 from domain.settlement.model import UNIQUE_KEY
-from domain.settlement.parse import parse_report
 from sandbox.settlement_xml import GeneratedReport, write_settlement_xml
 from tests.settlement.builders import assert_contract
 

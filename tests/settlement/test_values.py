@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from adapters.settlement_formats.values import minor_column, parse_timestamp, timestamp_ns, to_minor
 from domain.settlement.model import ReportError
-from domain.settlement.values import minor_column, parse_timestamp, timestamp_ns, to_minor
 
 cents = st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False)
 

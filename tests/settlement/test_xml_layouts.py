@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from domain.settlement.parse import parse_report
+from adapters.settlement_formats.parse import parse_report
 from tests.settlement.builders import (
     NEWER_ROOT,
     assert_contract,

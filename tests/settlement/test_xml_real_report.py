@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from adapters.settlement_formats.parse import parse_report
 from domain.settlement.model import UNIQUE_KEY, ParsedReport
-from domain.settlement.parse import parse_report
 from tests.settlement.builders import assert_contract
 
 

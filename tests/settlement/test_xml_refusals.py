@@ -7,8 +7,8 @@ import time
 
 import pytest
 
+from adapters.settlement_formats.parse import parse_report
 from domain.settlement.model import ReportError
-from domain.settlement.parse import parse_report
 from tests.settlement.builders import envelope, order, other, settlement_data
 
 BILLION_LAUGHS = (

@@ -12,8 +12,8 @@ from operator import itemgetter
 
 import numpy as np
 
-from domain.settlement.values import Column
-from domain.settlement.xml_transactions import (
+from adapters.settlement_formats.values import Column
+from adapters.settlement_formats.xml_transactions import (
     Unit,
     transaction_values,
     unit_values,

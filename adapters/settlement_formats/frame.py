@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from adapters.settlement_formats.values import Column
 from domain.settlement.model import FRAME_COLUMNS, ParsedReport, ReportChunk
-from domain.settlement.values import Column
 
 
 def build_frame(columns: Mapping[str, Column], constants: Mapping[str, str]) -> pd.DataFrame:

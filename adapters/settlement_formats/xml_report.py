@@ -17,16 +17,8 @@ from typing import IO
 
 from lxml import etree
 
-from domain.money import Money
-from domain.settlement.frame import build_frame, concat_chunks
-from domain.settlement.model import (
-    DEFAULT_CHUNK_ROWS,
-    ParsedReport,
-    ReportChunk,
-    ReportError,
-    ReportHeader,
-)
-from domain.settlement.values import (
+from adapters.settlement_formats.frame import build_frame, concat_chunks
+from adapters.settlement_formats.values import (
     check_amount_sum,
     currency_decimals,
     minor_column,
@@ -34,12 +26,20 @@ from domain.settlement.values import (
     to_minor,
     where,
 )
-from domain.settlement.xml_rows import XmlRows
-from domain.settlement.xml_transactions import (
+from adapters.settlement_formats.xml_rows import XmlRows
+from adapters.settlement_formats.xml_transactions import (
     KIND_OF_ELEMENT,
     line_of,
     local_name,
     read_transaction,
+)
+from domain.money import Money
+from domain.settlement.model import (
+    DEFAULT_CHUNK_ROWS,
+    ParsedReport,
+    ReportChunk,
+    ReportError,
+    ReportHeader,
 )
 
 REPORT_FORMAT = "xml"

@@ -1,6 +1,6 @@
 """One entry point for settlement reports: check the size, detect the format, dispatch.
 
-Input is bytes or a binary stream handed in by an adapter (the domain opens no files). The
+Input is bytes or a binary stream handed in by the caller (no file is opened here). The
 size limit is checked before parsing wherever the size is known (bytes, seekable streams) and
 enforced while reading otherwise.
 """
@@ -12,10 +12,10 @@ import os
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING
 
-from domain.settlement.csv_report import iter_amazon_pay_csv
-from domain.settlement.frame import concat_chunks
+from adapters.settlement_formats.csv_report import iter_amazon_pay_csv
+from adapters.settlement_formats.frame import concat_chunks
+from adapters.settlement_formats.xml_report import iter_xml_report
 from domain.settlement.model import DEFAULT_CHUNK_ROWS, ParsedReport, ReportChunk, ReportError
-from domain.settlement.xml_report import iter_xml_report
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer  # what io.RawIOBase.readinto is given
@@ -103,7 +103,7 @@ def _bounded_stream(data: bytes | IO[bytes], max_bytes: int) -> IO[bytes]:
     if isinstance(data, str):
         raise TypeError("pass bytes or a binary stream: text has lost the report's own encoding")
     if isinstance(data, os.PathLike):
-        raise TypeError("pass bytes or a binary stream: open the file outside the domain")
+        raise TypeError("pass bytes or a binary stream: open the file first (adapters.reports.report_file)")
     if isinstance(data, bytes | bytearray | memoryview):
         _check_size(len(data), max_bytes)
         return io.BytesIO(data)

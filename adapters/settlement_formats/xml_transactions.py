@@ -14,8 +14,8 @@ from typing import cast
 
 from lxml import etree
 
+from adapters.settlement_formats.values import check_text, missing_timestamp_ns, timestamp_ns, where
 from domain.settlement.model import MAX_ID_CHARS, ReportError
-from domain.settlement.values import check_text, missing_timestamp_ns, timestamp_ns, where
 
 # Transaction element -> transaction kind of the frame.
 KIND_OF_ELEMENT: dict[str, str] = {

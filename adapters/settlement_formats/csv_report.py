@@ -17,7 +17,15 @@ from typing import IO, Protocol
 import numpy as np
 import pandas as pd
 
-from domain.settlement.frame import build_frame, concat_chunks
+from adapters.settlement_formats.frame import build_frame, concat_chunks
+from adapters.settlement_formats.values import (
+    check_amount_sum,
+    check_text,
+    currency_decimals,
+    parse_timestamp,
+    timestamp_ns,
+    to_minor,
+)
 from domain.settlement.model import (
     DEFAULT_CHUNK_ROWS,
     MAX_ID_CHARS,
@@ -25,14 +33,6 @@ from domain.settlement.model import (
     ReportChunk,
     ReportError,
     ReportHeader,
-)
-from domain.settlement.values import (
-    check_amount_sum,
-    check_text,
-    currency_decimals,
-    parse_timestamp,
-    timestamp_ns,
-    to_minor,
 )
 
 REPORT_FORMAT = "amazon-pay-csv"
