@@ -108,7 +108,7 @@ def _step(action: str, number: str, items: list[str] | None = None) -> None:
         fail(str(problem))
     try:
         if action == "authorize":
-            outcome = authorization.authorize(res, number)
+            outcome = authorization.authorize_by_hand(res, number)
         elif action == "activate":
             outcome = activation.activate(res, number)
         elif action == "refund":

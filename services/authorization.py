@@ -9,6 +9,7 @@ after resuming; once the run has reached its end the wait is forgotten.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from adapters.prefect_runs import RunPhase
@@ -24,6 +25,14 @@ OVERDUE = "Overdue"
 def authorize(res: Resources, number: str) -> Outcome:
     """Create the charge for a pending (or re-authorizing) document, idempotently."""
     return drive(res, number, authorization_step)
+
+
+def authorize_by_hand(res: Resources, number: str) -> Outcome:
+    """A manual `orders authorize`: the same step (a pending document's charge is read), then
+    the run waiting on the document, if Amazon has decided, is released as by a notification."""
+    outcome = authorize(res, number)
+    released = release(res, number)
+    return replace(outcome, notes=outcome.notes + released.notes)
 
 
 def poll(res: Resources, number: str) -> Outcome:

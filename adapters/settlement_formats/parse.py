@@ -103,7 +103,7 @@ def _bounded_stream(data: bytes | IO[bytes], max_bytes: int) -> IO[bytes]:
     if isinstance(data, str):
         raise TypeError("pass bytes or a binary stream: text has lost the report's own encoding")
     if isinstance(data, os.PathLike):
-        raise TypeError("pass bytes or a binary stream: open the file first (adapters.reports.report_file)")
+        raise TypeError("pass bytes or a binary stream: open the file first (reports.report_file)")
     if isinstance(data, bytes | bytearray | memoryview):
         _check_size(len(data), max_bytes)
         return io.BytesIO(data)

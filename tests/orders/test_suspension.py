@@ -26,7 +26,7 @@ from prefect.settings import PREFECT_API_URL
 from adapters.erp.store import UnitOfWork
 from adapters.prefect_runs import PrefectRuns
 from domain.payment_status import Status
-from services import notifications, sweep
+from services import authorization, notifications, sweep
 from services.resources import Resources
 from tests.orders.conftest import place_order, status
 
@@ -152,6 +152,22 @@ def test_a_notified_authorization_resumes_its_suspended_run_which_ends_accepted(
     assert run.state.is_completed() and run.state.name == "Accepted"
     sweep.sweep_once(runs_res, 100)  # the sweep sees the run ended and forgets the wait
     assert waiting_run(runs_res, "HB1") is None
+
+
+def test_a_manual_authorize_resumes_the_waiting_run_once_amazon_decided(served, runs_res, amazon):
+    place_order(runs_res, amazon, "HB4", paymentDescriptor=SLOW)
+    run_id = start("HB4")
+    suspended(run_id)
+    early = authorization.authorize_by_hand(runs_res, "HB4")  # Amazon has not decided yet
+    assert early.status is Status.PENDING
+    assert read(run_id).state.is_paused()  # still waiting: nothing to resume it with
+
+    amazon.advance(minutes=1)
+    outcome = authorization.authorize_by_hand(runs_res, "HB4")
+    assert outcome.status is Status.ACCEPTED
+    assert any("resumed with accepted" in note for note in outcome.notes), outcome.notes
+    assert not read(run_id).state.is_paused()
+    assert ended(run_id).state.name == "Accepted"
 
 
 def test_the_sweepers_poll_resumes_the_run_and_a_timeout_ends_it_overdue_without_a_process(
