@@ -4,8 +4,9 @@ way through parse, check and post (at most once per settlement id).
 Reports come from the Amazon Pay Reports API (listed from the last complete listing, each
 downloaded to a temporary file when it is its turn) and from the inbox folder (moved to `done/`
 or `rejected/` once imported). `import_report` hands one report file, once, to the import
-pipeline (`adapters.reports.importer`): in one unit of work the file is read in pieces, parsed in
-chunks (domain), each chunk checked (quality) and planned and staged in the transaction (store);
+pipeline (`adapters.reports.importer`): in one unit of work the file is read in pieces, parsed
+in chunks (settlement_formats), each chunk checked (quality) and planned and staged in the
+transaction (store);
 then the report is booked from staging, or found posted before, or rejected (rolled back, then
 stored REJECTED with its check). The report is never held whole. An unreadable report is an
 outcome (`Imported`), not an exception. No Prefect here.
@@ -13,7 +14,6 @@ outcome (`Imported`), not an exception. No Prefect here.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -50,12 +50,13 @@ def check_file(
         chunk_rows: money rows parsed and checked at a time.
     """
     from adapters.quality.chunked import check_report_chunks  # GX loads on first use
+    from adapters.reports.report_file import bounded_file
     from adapters.settlement_formats.parse import iter_report
     from domain.settlement.model import ReportChunk
     from domain.settlement.tally import ReportTally
 
     def chunks() -> Iterator[ReportChunk]:
-        with io.BufferedReader(_LimitedFile(path, max_bytes)) as stream:
+        with bounded_file(path, max_bytes) as stream:
             yield from iter_report(stream, max_bytes=max_bytes, chunk_rows=chunk_rows)
 
     # A regular file can be read twice: its row-key hashes take 8 bytes a row, and repeated
@@ -70,33 +71,6 @@ def check_file(
     summary["valid"] = check.valid
     summary["failed_expectations"] = list(check.failed_expectations)
     return Imported(summary, check)
-
-
-class _LimitedFile(io.RawIOBase):
-    """A report file read through, refused with `inbox.read_report_file`'s words past the limit."""
-
-    def __init__(self, path: Path, max_bytes: int) -> None:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ReportError(f"{path.name} has {size} bytes, more than the limit of {max_bytes}")
-        self._name = path.name
-        self._limit = self._left = max_bytes
-        self._file = path.open("rb", buffering=0)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        view = memoryview(buffer).cast("B")
-        count = self._file.readinto(view[: self._left + 1]) or 0
-        if count > self._left:
-            raise ReportError(f"{self._name} is larger than the limit of {self._limit} bytes")
-        self._left -= count
-        return count
-
-    def close(self) -> None:
-        self._file.close()
-        super().close()
 
 
 def import_report(

@@ -99,6 +99,14 @@ class _Digesting(io.RawIOBase):
         return len(piece)
 
 
+def bounded_file(path: Path, max_bytes: int) -> IO[bytes]:
+    """A report file read through once, in pieces, never past `max_bytes`: a regular file above
+    the limit is refused before it is read, a pipe or device as soon as it passes it. Raises
+    ReportError (too large) or OSError; close it when done."""
+    _refuse_above(path, max_bytes)
+    return io.BufferedReader(_Bounded(path.open("rb"), path.name, max_bytes))
+
+
 def open_report(path: Path, max_bytes: int, stream_bytes: int | None = None) -> Streamed:
     """A report file for one import, seekable for a retry, never more than `max_bytes`.
 
@@ -106,13 +114,9 @@ def open_report(path: Path, max_bytes: int, stream_bytes: int | None = None) -> 
     device states no size: it is copied to a temporary file, and refused as soon as it passes
     the limit (or `stream_bytes`, if lower). Raises ReportError (too large) or OSError.
     """
-    info = path.stat()
-    if stat.S_ISREG(info.st_mode):
-        if info.st_size > max_bytes:
-            raise ReportError(
-                f"{path.name} has {info.st_size} bytes, more than the limit of {max_bytes}"
-            )
-        return Streamed(path.open("rb"), max_bytes, info.st_size)
+    size = _refuse_above(path, max_bytes)
+    if size is not None:
+        return Streamed(path.open("rb"), max_bytes, size)
     limit = min(max_bytes, stream_bytes or max_bytes)
     copy = tempfile.TemporaryFile(prefix="settlement-")  # noqa: SIM115 - Streamed closes it
     try:
@@ -124,8 +128,21 @@ def open_report(path: Path, max_bytes: int, stream_bytes: int | None = None) -> 
     return Streamed(cast(IO[bytes], copy), max_bytes, copy.tell())
 
 
+def _refuse_above(path: Path, max_bytes: int) -> int | None:
+    """A regular file's size, refused above `max_bytes`; None for a pipe or device."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    if info.st_size > max_bytes:
+        raise ReportError(
+            f"{path.name} has {info.st_size} bytes, more than the limit of {max_bytes}"
+        )
+    return info.st_size
+
+
 class _Bounded(io.RawIOBase):
-    """Reads a stream of unknown size and refuses to pass more than `max_bytes`."""
+    """Reads a stream of unknown size and refuses to pass more than `max_bytes`; closing it
+    closes the stream."""
 
     def __init__(self, source: IO[bytes], name: str, max_bytes: int) -> None:
         self._source, self._name, self._limit = source, name, max_bytes
@@ -142,3 +159,7 @@ class _Bounded(io.RawIOBase):
         self._left -= len(piece)
         view[: len(piece)] = piece
         return len(piece)
+
+    def close(self) -> None:
+        self._source.close()
+        super().close()
