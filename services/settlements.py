@@ -67,10 +67,7 @@ def check_file(
         check = check_report_chunks(tally.counted(chunks()), reread=reread)
     except ReportError as problem:
         return unreadable(problem)
-    summary = tally.facts()
-    summary["valid"] = check.valid
-    summary["failed_expectations"] = list(check.failed_expectations)
-    return Imported(summary, check)
+    return Imported(importer.checked(tally.facts(), check), check)
 
 
 def import_report(

@@ -2,12 +2,13 @@
 
 `import_file` opens the report file (adapters.reports.report_file: read in pieces, size-limited)
 and posts it in one unit of work, at most once per settlement id: `stage_report` passes the
-report's chunks (parsed by the domain) through the quality check one by one, planning and staging
-each in the transaction as it passes (adapters.erp.settlements); then `post` books it from
-staging and commits, or answers ALREADY_POSTED, or REJECTED: the staging is rolled back and the
-rejection is stored with its check in a transaction of its own. A concurrent first import of the
-same report makes an attempt give way; the next one reads the file again and finds it posted.
-The use case is `services.settlements.import_report`; this module is its pipeline.
+report's chunks (parsed by adapters.settlement_formats) through the quality check one by one,
+planning and staging each in the transaction as it passes (adapters.erp.settlements); then
+`post` books it from staging and commits, or answers ALREADY_POSTED, or REJECTED: the staging is
+rolled back and the rejection is stored with its check in a transaction of its own. A concurrent
+first import of the same report makes an attempt give way; the next one reads the file again and
+finds it posted. The use case is `services.settlements.import_report`; this module is its
+pipeline.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from adapters.quality.result import CheckResult
 from adapters.reports.report_file import Progress, Streamed, open_report
 from adapters.settings import ModuleSettings
 from adapters.settlement_formats.parse import DEFAULT_MAX_BYTES
-from domain.money import Money
-from domain.settlement.model import ParsedReport, ReportChunk, ReportError, ReportHeader
+from domain.settlement.model import ReportChunk, ReportError, ReportHeader
 from domain.settlement.posting import Accounts, PostingTotals
 from domain.settlement.states import PostOutcome, PostResult, ReportSource, ReportStatus
+from domain.settlement.tally import ReportTally
 
 MAX_REPORT_BYTES = DEFAULT_MAX_BYTES  # `settlement parse`; imports take the settings' limits
 POST_ATTEMPTS = 3  # a concurrent import of the same report makes the first attempt give way
@@ -102,7 +103,7 @@ def post_with(
             if posted.status is PostOutcome.REJECTED:
                 posted = reject_with(uow, staged, origin)
             report.told(100.0)
-            summary = checked(facts(staged.header, staged.rows, staged.total_minor), staged.check)
+            summary = checked(staged.tally.facts(), staged.check)
             return Imported({**summary, **posted.outcome()}, staged.check, posted)
         except ReportError as problem:  # from any chunk: the transaction rolled back
             return unreadable(problem)
@@ -159,8 +160,7 @@ class Staged:
     header: ReportHeader
     check: CheckResult
     stored: StoredReport | None
-    rows: int = 0
-    total_minor: int = 0
+    tally: ReportTally  # rows and sum of what was read
     totals: PostingTotals | None = None
     attempts: int = 0
 
@@ -187,16 +187,15 @@ class _Passing:
         self.header: ReportHeader | None = None
         self.stored: StoredReport | None = None
         self.totals: PostingTotals | None = None
-        self.attempts = self.rows = self.total_minor = 0
+        self.tally = ReportTally()
+        self.attempts = 0
 
     def through(self, chunks: Iterable[ReportChunk]) -> Iterator[ReportChunk]:
-        for chunk in chunks:
+        for chunk in self.tally.counted(chunks):
             if self.header is None:
                 self._begin(chunk.header)
             if self.totals is not None:
                 self.reports.stage(chunk.frame, self.accounts, self.totals)
-            self.rows += len(chunk.frame)
-            self.total_minor += int(chunk.frame["amount_minor"].sum())
             yield chunk
 
     def _begin(self, header: ReportHeader) -> None:
@@ -210,9 +209,7 @@ class _Passing:
     def staged(self, check: CheckResult) -> Staged:
         if self.header is None:
             raise ReportError("the report has no rows and no header")
-        return Staged(
-            self.header, check, self.stored, self.rows, self.total_minor, self.totals, self.attempts
-        )
+        return Staged(self.header, check, self.stored, self.tally, self.totals, self.attempts)
 
 
 def accounts_of(settings: ModuleSettings) -> Accounts:
@@ -223,29 +220,6 @@ def accounts_of(settings: ModuleSettings) -> Accounts:
         fees=settings.account_amazon_fees,
         clearing=settings.account_clearing or None,
     )
-
-
-def facts(header: ReportHeader, rows: int, total_minor: int) -> dict[str, Any]:
-    """What the report says: id, format, currency, total (the CSV's: the sum), rows, sum."""
-    stated = header.stated_total or Money.from_minor(total_minor, header.currency)
-    return {
-        "settlement_id": header.settlement_id,
-        "format": header.report_format,
-        "currency": header.currency,
-        "total_amount": str(stated.amount),
-        "rows": rows,
-        "sum_amount": str(Money.from_minor(total_minor, header.currency).amount),
-    }
-
-
-def report_facts(report: ParsedReport) -> dict[str, Any]:
-    """`facts` of a whole parsed report."""
-    return facts(report.header, len(report.frame), int(report.frame["amount_minor"].sum()))
-
-
-def outcome(report: ParsedReport, result: CheckResult) -> dict[str, Any]:
-    """The JSON outcome of parse + check of a whole report; a post adds `PostResult.outcome()`."""
-    return checked(report_facts(report), result)
 
 
 def checked(summary: dict[str, Any], result: CheckResult) -> dict[str, Any]:

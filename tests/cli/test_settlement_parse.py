@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.quality.runner import check_report
-from adapters.reports.importer import outcome
 from adapters.settlement_formats.parse import parse_report
 from cli.main import app
+from domain.money import Money
 from sandbox.settlement_xml import write_settlement_xml
 from services.settlements import check_file
 from tests.settlement.builders import envelope
@@ -33,7 +33,20 @@ def parse(*args: str):
 def whole_outcome(data: bytes) -> dict:
     """What `settlement parse --json` printed when it read and checked the whole report."""
     report = parse_report(data)
-    return outcome(report, check_report(report))
+    header, summed = report.header, int(report.frame["amount_minor"].sum())
+    result = check_report(report)
+    return {
+        "settlement_id": header.settlement_id,
+        "format": header.report_format,
+        "currency": header.currency,
+        "total_amount": str(
+            (header.stated_total or Money.from_minor(summed, header.currency)).amount
+        ),
+        "rows": len(report.frame),
+        "sum_amount": str(Money.from_minor(summed, header.currency).amount),
+        "valid": result.valid,
+        "failed_expectations": list(result.failed_expectations),
+    }
 
 
 def generated(path: Path, orders: int, **options) -> bytes:
