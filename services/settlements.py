@@ -52,8 +52,8 @@ def check_file(
     from adapters.quality.chunked import check_report_chunks  # GX loads on first use
     from adapters.reports.report_file import bounded_file
     from adapters.settlement_formats.parse import iter_report
+    from adapters.settlement_formats.tally import ReportTally
     from domain.settlement.model import ReportChunk
-    from domain.settlement.tally import ReportTally
 
     def chunks() -> Iterator[ReportChunk]:
         with bounded_file(path, max_bytes) as stream:

@@ -24,10 +24,10 @@ from adapters.quality.result import CheckResult
 from adapters.reports.report_file import Progress, Streamed, open_report
 from adapters.settings import ModuleSettings
 from adapters.settlement_formats.parse import DEFAULT_MAX_BYTES
+from adapters.settlement_formats.tally import ReportTally
 from domain.settlement.model import ReportChunk, ReportError, ReportHeader
 from domain.settlement.posting import Accounts, PostingTotals
 from domain.settlement.states import PostOutcome, PostResult, ReportSource, ReportStatus
-from domain.settlement.tally import ReportTally
 
 MAX_REPORT_BYTES = DEFAULT_MAX_BYTES  # `settlement parse`; imports take the settings' limits
 POST_ATTEMPTS = 3  # a concurrent import of the same report makes the first attempt give way
