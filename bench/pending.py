@@ -311,24 +311,32 @@ def baseline(env: dict[str, str], engine: Any, amazon: str, count: int) -> dict[
     numbers = [f"B{i:05d}" for i in range(count)]
     place_orders(engine, amazon, numbers, SLOW)
     code = "import sys\nfrom flows.orders import authorize\nauthorize(sys.argv[1], 600)\n"
+    folder = Path(tempfile.mkdtemp(prefix="pending-baseline-"))
     processes = [
         subprocess.Popen([sys.executable, "-c", code, number], env=env, cwd=REPO,
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         stdout=subprocess.DEVNULL, stderr=(folder / number).open("wb"))
         for number in numbers
     ]  # fmt: skip
     try:
         from adapters.erp.store import UnitOfWork
 
         began = time.monotonic()
-        while time.monotonic() - began < 1800:  # until every document has its charge
+        while time.monotonic() - began < 1800:  # until every live process's document has its charge
             with UnitOfWork(engine) as uow:
                 cases = [uow.cases.get(n) for n in numbers]
-            if all(c is not None and c.latest_charge is not None for c in cases):
+            if all(
+                process.poll() is not None or (case is not None and case.latest_charge is not None)
+                for process, case in zip(processes, cases, strict=True)
+            ):
                 break
             time.sleep(1)
         time.sleep(5)  # past the charge: every process is in its wait
         figures = sample(lambda: [p.pid for p in processes if p.poll() is None], 20)
-        figures["waiting"] = count
+        ended = [n for n, p in zip(numbers, processes, strict=True) if p.poll() is not None]
+        figures["waiting"] = count - len(ended)
+        if ended:  # a process that ended before its wait: its last line says why
+            lines = (folder / ended[0]).read_text(errors="replace").strip().splitlines()
+            figures["ended_early"] = {"count": len(ended), "first": lines[-1] if lines else ""}
         return figures
     finally:
         for process in processes:
