@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -311,11 +312,12 @@ def baseline(env: dict[str, str], engine: Any, amazon: str, count: int) -> dict[
     numbers = [f"B{i:05d}" for i in range(count)]
     place_orders(engine, amazon, numbers, SLOW)
     code = "import sys\nfrom flows.orders import authorize\nauthorize(sys.argv[1], 600)\n"
-    folder = Path(tempfile.mkdtemp(prefix="pending-baseline-"))
+    folder = Path(tempfile.mkdtemp(prefix="pending-baseline-"))  # each process's stderr
+    errors = [(folder / number).open("wb") for number in numbers]
     processes = [
         subprocess.Popen([sys.executable, "-c", code, number], env=env, cwd=REPO,
-                         stdout=subprocess.DEVNULL, stderr=(folder / number).open("wb"))
-        for number in numbers
+                         stdout=subprocess.DEVNULL, stderr=error)
+        for number, error in zip(numbers, errors, strict=True)
     ]  # fmt: skip
     try:
         from adapters.erp.store import UnitOfWork
@@ -343,6 +345,9 @@ def baseline(env: dict[str, str], engine: Any, amazon: str, count: int) -> dict[
             process.kill()
         for process in processes:
             process.wait()
+        for error in errors:
+            error.close()
+        shutil.rmtree(folder)
 
 
 if __name__ == "__main__":
