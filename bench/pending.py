@@ -18,7 +18,12 @@ Baseline (--baseline M): today's in-process wait, the same flow called without a
 (`authorize(number)` in a process of its own, which polls the store and Amazon until the
 timeout), M at once: their processes and RSS while they wait.
 
-Run: .venv/bin/python bench/pending.py [--pending 1000] [--notified 5] [--baseline 50]
+`--engine` deploys `authorize` with the job variable `command: python -m prefect.engine`: the
+worker then starts the engine directly instead of Prefect's workspace supervisor, one process
+per run instead of two (what a run does is the same). A run that ends before it suspends (a
+crash while starting) is counted under `ended_before_suspending` and left out of the phases.
+
+Run: .venv/bin/python bench/pending.py [--pending 1000] [--notified 5] [--baseline 50] [--engine]
 The last line is the figures as JSON.
 """
 
@@ -145,6 +150,12 @@ def states(run_ids: list[UUID]) -> dict[UUID, Any]:
     return found
 
 
+def named(ids: dict[str, UUID]) -> dict[str, Any]:
+    """Document number -> its run as the server has it."""
+    runs = states(list(ids.values()))
+    return {number: runs[run_id] for number, run_id in ids.items()}
+
+
 def wait_until(run_ids: list[UUID], done: Callable[[Any], bool], seconds: float) -> float:
     """Seconds until `done` holds for every run's state (raises past `seconds`)."""
     began = time.monotonic()
@@ -162,6 +173,10 @@ def main() -> None:
     parser.add_argument("--pending", type=int, default=1000)
     parser.add_argument("--notified", type=int, default=5)
     parser.add_argument("--baseline", type=int, default=50)
+    parser.add_argument(
+        "--engine", action="store_true",
+        help="the deployment's command is `python -m prefect.engine` (no workspace supervisor)",
+    )  # fmt: skip
     parser.add_argument("--limit", type=int, default=4, help="runs the worker starts at once")
     args = parser.parse_args()
 
@@ -209,10 +224,12 @@ def main() -> None:
             [sys.executable, "-m", "prefect", "work-pool", "create", POOL, "--type", "process"],
             env=env, cwd=REPO, check=True, capture_output=True,
         )  # fmt: skip
+        job_variables = {"command": f"{sys.executable} -m prefect.engine"} if args.engine else {}
         deploy = (
             "from prefect import flow\n"
             f"flow.from_source({str(REPO)!r}, 'flows/orders.py:authorize').deploy("
-            f"'authorize', work_pool_name={POOL!r}, print_next_steps=False)\n"
+            f"'authorize', work_pool_name={POOL!r}, print_next_steps=False,"
+            f" job_variables={job_variables!r})\n"
         )
         subprocess.run([sys.executable, "-c", deploy], env=env, cwd=REPO, check=True)
         worker = subprocess.Popen(
@@ -254,8 +271,12 @@ def suspended(
         for number in soon + slow
     }
     run_ids = list(ids.values())
-    to_suspend = wait_until(run_ids, lambda r: r.state.is_paused(), 6 * 3600)
-    print(f"{len(run_ids)} runs suspended after {time.monotonic() - began:.0f} s", flush=True)
+    to_suspend = wait_until(run_ids, lambda r: r.state.is_paused() or r.state.is_final(), 6 * 3600)
+    # A run that ended before its wait (a crash while starting, say) is counted and left out.
+    lost = {n: str(r.state.name) for n, r in named(ids).items() if not r.state.is_paused()}
+    slow, soon = [n for n in slow if n not in lost], [n for n in soon if n not in lost]
+    print(f"{len(slow) + len(soon)} runs suspended after {time.monotonic() - began:.0f} s"
+          f" ({len(lost)} ended before: {sorted(set(lost.values()))})", flush=True)  # fmt: skip
     exited = until_alone(worker, 300)
     waiting = sample(lambda: tree(worker), 30)
     print("waiting", round(exited, 1), json.dumps(waiting), flush=True)
@@ -282,13 +303,15 @@ def suspended(
     pause_left = max(0.0, TIMEOUT - (time.monotonic() - began))
     time.sleep(pause_left + 1)
     t0 = time.monotonic()
-    sweep.sweep_once(res, len(slow) + len(soon) + 10)
+    sweep.sweep_once(res, len(ids) + 10)
     sweep_seconds = time.monotonic() - t0
     overdue = states([ids[n] for n in slow])
     overdue_names = sorted({str(r.state.name) for r in overdue.values()})
     run_counts = sorted({r.run_count for r in overdue.values()})
     return {
         "suspended": {
+            "runs": len(slow) + len(soon),
+            "ended_before_suspending": lost,
             "seconds_to_suspend_all": round(to_suspend, 1),
             "worker_idle": idle,
             "s_until_run_processes_exited": round(exited, 1),
