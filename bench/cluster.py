@@ -149,6 +149,18 @@ def erp_statuses(database_url: str) -> dict[str, int]:
         engine.dispose()
 
 
+def runs_taken(worker_log: str, run_ids: set[str]) -> list[str]:
+    """The runs this worker started. Workers that poll at the same moment both log "submitting"
+    for the same run; the server lets one move it to Pending and the other logs "Aborted
+    submission", so those do not count."""
+    return [
+        i
+        for i in sorted(run_ids)
+        if f"submitting flow run '{i}'" in worker_log
+        and f"Aborted submission of flow run '{i}'" not in worker_log
+    ]
+
+
 def run_once(
     folder: Path, workers: int, documents: int, limiter: str, prefix: str, name: str = "bench"
 ) -> dict[str, Any]:
@@ -193,7 +205,7 @@ def measure(
         result["statuses"] = erp_statuses(cluster.erp_database_url)
         ours = {str(r.id) for r in runs}
         result["runs_by_worker"] = {
-            log.stem: [i for i in ours if f"submitting flow run '{i}'" in log.read_text()]
+            log.stem: runs_taken(log.read_text(), ours)
             for log in sorted((cluster.state / "logs").glob("worker-*.log"))
         }
         return result

@@ -53,3 +53,15 @@ def test_two_workers_activate_100_documents_once_each_within_the_accounts_quota(
     # Split over both: each worker took one of the two runs.
     taken = result["runs_by_worker"]
     assert sorted(len(ids) for ids in taken.values()) == [1, 1], result
+
+
+def test_a_run_another_worker_took_first_is_not_counted_as_taken():
+    from bench.cluster import runs_taken
+
+    log = (
+        "12:00:01.100 | INFO | prefect.flow_runs.worker - Worker 'w-1' submitting flow run 'a'\n"
+        "12:00:01.200 | INFO | prefect.flow_runs.worker - Worker 'w-1' submitting flow run 'b'\n"
+        "12:00:01.300 | INFO | prefect.flow_runs.worker - Aborted submission of flow run 'b'. "
+        "Server sent an abort signal: This run is in a PENDING state and cannot transition\n"
+    )
+    assert runs_taken(log, {"a", "b", "c"}) == ["a"]
