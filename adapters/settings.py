@@ -87,6 +87,10 @@ class ModuleSettings(BaseSettings):
     fee_article_price: str = ""
     fee_article_name: str = "Amazon Pay fee"
     authorization_timeout_seconds: int = Field(default=15 * 60, gt=0)
+    # Pending documents younger than the timeout that one sweep polls at most (oldest first).
+    # Their runs wait for Amazon's notification; 240 is half of what the live Get Charge
+    # quota (4 a second) allows in the sweep's 2 minutes, so the timed-out ones never wait.
+    pending_polls_per_sweep: int = Field(default=240, ge=0)
     business_time_zone: str = "Europe/Berlin"
     inbox_dir: Path = DATA_DIR / "inbox"
     review_dir: Path = DATA_DIR / "review"  # the CSVs of the settlement review lists

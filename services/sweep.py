@@ -1,13 +1,13 @@
 """The sweeper's use cases: what needs Amazon work now, and one sweep over it.
 
-A sweep first finishes calls a dead run left open, then authorizes, polls, activates,
-re-authorizes, refunds credit notes, carries out the cancellations the ERP requested and marks
-overdue authorizations; last it resumes the suspended `authorize` runs whose document is
-decided, ends those whose document went overdue, and retries those that crashed after
-resuming (`services.authorization.release`). Documents of another payment method get no
-Amazon work, and a credit note refused once is not tried again. The `sync` flow runs the
-steps as chunked Prefect tasks; `amazon-payments sync` runs them one after the other in its
-own process.
+A sweep first finishes calls a dead run left open, then settles the authorizations past their
+timeout (poll, mark overdue, end their waiting runs), then authorizes, polls (young pending
+documents with backoff), activates, re-authorizes, refunds credit notes and carries out the
+cancellations the ERP requested; last it resumes the suspended `authorize` runs whose document
+is decided and retries those that crashed after resuming (`services.authorization.release`).
+Documents of another payment method get no Amazon work, and a credit note refused once is not
+tried again. The `sync` flow runs the steps as chunked Prefect tasks; `amazon-payments sync`
+runs them one after the other in its own process.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ Runner = Callable[[UseCase, Resources, list[str]], dict[str, Outcome]]
 def collect_work(res: Resources, limit: int) -> WorkQueue:
     """The documents that need Amazon work, sorted into the sweeper's queues."""
     with res.uow() as uow:
-        queue = uow.work(datetime.now(UTC), res.settings.authorization_timeout, limit)
+        settings, now = res.settings, datetime.now(UTC)
+        timeout, polls = settings.authorization_timeout, settings.pending_polls_per_sweep
+        queue = uow.work(now, timeout, limit, polls)
         everyone = [n for f in fields(queue) if f.name != "to_heal" for n in getattr(queue, f.name)]
         skip = uow.records.without_amazon_work(everyone, res.settings.payment_method)
     for f in fields(queue):
@@ -63,26 +65,31 @@ def sequential(use_case: UseCase, res: Resources, numbers: list[str]) -> dict[st
 def sweep_once(
     res: Resources, limit: int, run: Runner = sequential
 ) -> dict[str, dict[str, Outcome]]:
-    """One sweep over the work queue; step -> document number -> outcome."""
+    """One sweep over the work queue; step -> document number -> outcome.
+
+    Authorizations past their timeout come first (after healing): polled oldest first, marked
+    overdue when Amazon still has not decided, and their waiting runs ended, so a long queue
+    of other work never delays them past the sweep that follows their timeout.
+    """
     queue = collect_work(res, limit)
+    healed = run(heal, res, queue.to_heal)
+    timed_out = run(authorization.poll, res, queue.overdue_candidates)
+    undecided = [n for n, o in timed_out.items() if o.status is Status.PENDING]
+    overdue = run(authorization.mark_overdue, res, undecided)
+    released = run(authorization.release, res, list(overdue)) if res.runs is not None else {}
     results = {
-        "heal": run(heal, res, queue.to_heal),
+        "heal": healed,
+        "overdue": overdue,
         "authorize": run(authorization.authorize, res, queue.to_authorize),
-        "poll": run(authorization.poll, res, queue.to_poll),
+        "poll": timed_out | run(authorization.poll, res, queue.to_poll),
         "activate": run(activation.activate, res, queue.to_activate),
         "reauthorize": run(activation.reauthorize, res, queue.to_reauthorize),
         "refund": run(refunds.refund, res, queue.credit_notes),
         "cancel": run(_cancel, res, cancels_requested(res, limit)),
     }
-    polled = results["poll"]
-    still_pending = [
-        n for n in queue.overdue_candidates if n in polled and polled[n].status is Status.PENDING
-    ]
-    results["overdue"] = run(authorization.mark_overdue, res, still_pending)
     if res.runs is not None:  # suspended authorize runs: resume, end Overdue, heal
-        results["release"] = run(
-            authorization.release, res, authorization.waiting_decided(res, limit)
-        )
+        decided = authorization.waiting_decided(res, limit)
+        results["release"] = released | run(authorization.release, res, decided)
     return results
 
 

@@ -125,9 +125,9 @@ class UnitOfWork:
 
         return Waits(self.session)
 
-    def work(self, now: datetime, timeout: timedelta, limit: int) -> WorkQueue:
+    def work(self, now: datetime, timeout: timedelta, limit: int, pending_polls: int) -> WorkQueue:
         """What the sweeper has to do now (see `adapters.erp.work_queue`)."""
-        return find_work(self.session, now, timeout, limit)
+        return find_work(self.session, now, timeout, limit, pending_polls)
 
     def open_item_candidates(self, now: datetime, limit: int) -> list[Candidate]:
         """Documents that may be open items (see `adapters.erp.open_items`)."""

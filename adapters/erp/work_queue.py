@@ -34,15 +34,25 @@ class WorkQueue:
     to_authorize: list[str] = field(
         default_factory=list
     )  # pending or re-authorizing, no live charge
-    to_poll: list[str] = field(default_factory=list)  # an answer is awaited from Amazon
     overdue_candidates: list[str] = field(default_factory=list)  # pending past the timeout
+    to_poll: list[str] = field(default_factory=list)  # an answer is awaited from Amazon
     to_activate: list[str] = field(default_factory=list)
     to_reauthorize: list[str] = field(default_factory=list)  # the authorization lapsed
     credit_notes: list[str] = field(default_factory=list)
 
 
-def find_work(session: Session, now: datetime, timeout: timedelta, limit: int) -> WorkQueue:
-    """Sort the documents that need Amazon work into the sweeper's queues."""
+def find_work(
+    session: Session, now: datetime, timeout: timedelta, limit: int, pending_polls: int
+) -> WorkQueue:
+    """Sort the documents that need Amazon work into the sweeper's queues.
+
+    Pending documents past the timeout are always looked at, oldest first, in their own queue
+    (the sweep decides them before anything else). Younger pending ones wait for Amazon's
+    notification in a suspended run; the sweeper's poll is only the safety net, so each is
+    polled with backoff (`_pending_poll_due`) and at most `pending_polls` of them per sweep,
+    oldest first: polling all of them every sweep would spend Amazon's Get Charge quota
+    (4 a second) and delay the timed-out ones.
+    """
     queue = WorkQueue()
     live = select(AmazonRefRow.document_id).where(
         AmazonRefRow.kind == "charge",
@@ -56,8 +66,14 @@ def find_work(session: Session, now: datetime, timeout: timedelta, limit: int) -
         .order_by(DocumentRow.updated_at, DocumentRow.id)
         .limit(limit)
     ).all()  # fmt: skip
-    overdue = [row[0] for row in rows if row[1] == Status.AUTHORIZATION_OVERDUE]
-    polled = _last_polls(session, overdue)
+    awaited = [
+        row[0]
+        for row in rows
+        if row[1] == Status.AUTHORIZATION_OVERDUE or (row[1] == Status.PENDING and row[3])
+    ]
+    polled = _last_polls(session, awaited)
+    timed_out: list[tuple[datetime, str]] = []
+    young: list[tuple[datetime, str]] = []
     for number, stored, created, has_live_charge in rows:
         status = Status(stored)
         if status is Status.ACTIVATION_REQUESTED:
@@ -66,12 +82,17 @@ def find_work(session: Session, now: datetime, timeout: timedelta, limit: int) -
             queue.to_reauthorize.append(number)
         elif status is Status.PENDING and not has_live_charge:
             queue.to_authorize.append(number)
+        elif status is Status.PENDING and now - created >= timeout:
+            timed_out.append((created, number))
         elif status is Status.PENDING:
+            if _pending_poll_due(now, created, polled.get(number)):
+                young.append((created, number))
+        elif status is Status.CAPTURE_PENDING:
             queue.to_poll.append(number)
-            if now - created >= timeout:
-                queue.overdue_candidates.append(number)
-        elif status is Status.CAPTURE_PENDING or _poll_due(now, created, polled.get(number)):
-            queue.to_poll.append(number)  # capture pending, or overdue and due for a look
+        elif _overdue_poll_due(now, created, polled.get(number)):
+            queue.to_poll.append(number)  # overdue and due for a look
+    queue.overdue_candidates = [number for _, number in sorted(timed_out)]
+    queue.to_poll = [number for _, number in sorted(young)[:pending_polls]] + queue.to_poll
     queue.credit_notes = AmazonRefs(session).credit_notes_to_refund(limit)
     queue.to_heal = CallJournal(session).numbers_with_open_calls(limit)
     return queue
@@ -90,7 +111,13 @@ def _last_polls(session: Session, numbers: list[str]) -> dict[str, datetime]:
     return {number: as_utc(at) for number, at in session.execute(query)}
 
 
-def _poll_due(now: datetime, created: datetime, last_poll: datetime | None) -> bool:
+def _pending_poll_due(now: datetime, created: datetime, last_poll: datetime | None) -> bool:
+    """A pending document before its timeout: looked at once, then each time its age has
+    doubled since the last look (about 4 looks in 15 minutes with a sweep every 2)."""
+    return last_poll is None or now - last_poll >= (now - created) / 2
+
+
+def _overdue_poll_due(now: datetime, created: datetime, last_poll: datetime | None) -> bool:
     """Overdue documents are polled with backoff (a quarter of their age, at most hourly)
     until Amazon's 24-hour limit has passed."""
     age = now - created
