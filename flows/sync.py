@@ -1,9 +1,10 @@
 """The sweeper: every document whose payment needs Amazon work, in chunks, on a schedule.
 
 First it finishes the Amazon calls that a dead run left unapplied (repeated exactly as recorded,
-with their keys). Then it authorizes pending orders that have no charge yet, polls while an
-answer is awaited (pending, overdue with backoff until Amazon's 24 hours, capture pending),
-marks authorizations overdue after the timeout, activates requested shipments (re-authorizing
+with their keys). Then it settles the authorizations past their timeout (Amazon asked once
+more, still undecided: overdue, the waiting run ended), authorizes pending orders that have no
+charge yet, polls while an answer is awaited (pending with backoff, overdue with backoff until
+Amazon's 24 hours, capture pending), activates requested shipments (re-authorizing
 lapsed or short authorizations), refunds credit notes and carries out the cancellations the
 ERP requested (`services.sweep.sweep_once`, shared with `amazon-payments sync`). Nothing is sent
 for a document while an earlier call is pending.

@@ -45,6 +45,17 @@ def mark_overdue(res: Resources, number: str) -> Outcome:
     return drive(res, number, overdue_step)
 
 
+def time_out(res: Resources, number: str) -> Outcome:
+    """A pending authorization past its timeout, settled in one go: Amazon is asked once more,
+    a document still undecided becomes authorization overdue, and the run waiting on it is
+    released at once (ended Overdue, or resumed with Amazon's late answer)."""
+    outcome = poll(res, number)
+    if outcome.status is Status.PENDING:
+        outcome = mark_overdue(res, number)
+    released = release(res, number)
+    return replace(outcome, notes=outcome.notes + released.notes)
+
+
 def await_answer(res: Resources, number: str, run_id: str, deadline: datetime) -> None:
     """Keep the id of the (suspending) run that waits for Amazon's answer on the document."""
     with res.uow() as uow:

@@ -1,10 +1,11 @@
 """The sweeper's use cases: what needs Amazon work now, and one sweep over it.
 
 A sweep first finishes calls a dead run left open, then settles the authorizations past their
-timeout (poll, mark overdue, end their waiting runs), then authorizes, polls (young pending
-documents with backoff), activates, re-authorizes, refunds credit notes and carries out the
-cancellations the ERP requested; last it resumes the suspended `authorize` runs whose document
-is decided and retries those that crashed after resuming (`services.authorization.release`).
+timeout (ask Amazon once more, mark overdue, release the waiting run), then authorizes, polls
+(young pending documents with backoff), activates, re-authorizes, refunds credit notes and
+carries out the cancellations the ERP requested; last it resumes the suspended `authorize`
+runs whose document is decided and retries those that crashed after resuming
+(`services.authorization.release`).
 Documents of another payment method get no Amazon work, and a credit note refused once is not
 tried again. The `sync` flow runs the steps as chunked Prefect tasks; `amazon-payments sync`
 runs them one after the other in its own process.
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 
 from adapters.erp.work_queue import WorkQueue
 from domain.next_step import healing_step
-from domain.payment_status import CANCELLABLE, Status
+from domain.payment_status import CANCELLABLE
 from services import activation, authorization, cancellation, refunds
 from services.outcomes import Outcome
 from services.resources import Resources
@@ -67,29 +68,30 @@ def sweep_once(
 ) -> dict[str, dict[str, Outcome]]:
     """One sweep over the work queue; step -> document number -> outcome.
 
-    Authorizations past their timeout come first (after healing): polled oldest first, marked
-    overdue when Amazon still has not decided, and their waiting runs ended, so a long queue
-    of other work never delays them past the sweep that follows their timeout.
+    Authorizations past their timeout come first (after healing), oldest first, each settled
+    in one go (`authorization.time_out`: asked once more, marked overdue, its run released);
+    those whose timeout passes meanwhile are taken in the same step. So a long queue of other
+    work never holds one back, and each is overdue within a sweep interval of its timeout as
+    long as Amazon's Get Charge quota outpaces the timeouts.
     """
     queue = collect_work(res, limit)
     healed = run(heal, res, queue.to_heal)
-    timed_out = run(authorization.poll, res, queue.overdue_candidates)
-    undecided = [n for n, o in timed_out.items() if o.status is Status.PENDING]
-    overdue = run(authorization.mark_overdue, res, undecided)
-    released = run(authorization.release, res, list(overdue)) if res.runs is not None else {}
+    timed_out = run(authorization.time_out, res, queue.overdue_candidates)
+    while later := [n for n in collect_work(res, limit).overdue_candidates if n not in timed_out]:
+        timed_out |= run(authorization.time_out, res, later)
     results = {
         "heal": healed,
-        "overdue": overdue,
+        "timed_out": timed_out,
         "authorize": run(authorization.authorize, res, queue.to_authorize),
-        "poll": timed_out | run(authorization.poll, res, queue.to_poll),
+        "poll": run(authorization.poll, res, queue.to_poll),
         "activate": run(activation.activate, res, queue.to_activate),
         "reauthorize": run(activation.reauthorize, res, queue.to_reauthorize),
         "refund": run(refunds.refund, res, queue.credit_notes),
         "cancel": run(_cancel, res, cancels_requested(res, limit)),
     }
-    if res.runs is not None:  # suspended authorize runs: resume, end Overdue, heal
+    if res.runs is not None:  # suspended authorize runs: resume, heal
         decided = authorization.waiting_decided(res, limit)
-        results["release"] = released | run(authorization.release, res, decided)
+        results["release"] = run(authorization.release, res, decided)
     return results
 
 

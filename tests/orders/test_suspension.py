@@ -190,7 +190,10 @@ def test_the_sweepers_poll_resumes_the_run_and_a_timeout_ends_it_overdue_without
     results = sweep.sweep_once(timed_out, 100)
     assert status(runs_res, "HB2") is Status.ACCEPTED
     assert status(runs_res, "HB3") is Status.AUTHORIZATION_OVERDUE
-    assert set(results["release"]) == {"HB2", "HB3"}
+    settled = results["timed_out"]  # both past the timeout: asked once more, runs released
+    assert set(settled) == {"HB2", "HB3"}
+    assert any("resumed with accepted" in note for note in settled["HB2"].notes), settled
+    assert any("ended Overdue" in note for note in settled["HB3"].notes), settled
 
     overdue = read(late)  # ended by the sweeper: no process ran it again
     assert overdue.state.is_completed() and overdue.state.name == "Overdue"
