@@ -40,7 +40,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY_ID = "SANDBOX-BENCHKEY0000000000001"
 CARD = "Visa ****0720"  # the sandbox decides it after 20 minutes
 
 
@@ -49,24 +48,14 @@ def one_run(pending: int, arrival: float, interval: float, database_url: str) ->
     or overdue. Imports only what every commit of the module has."""
     from prefect.testing.utilities import prefect_test_harness
 
-    from sandbox.config import SandboxConfig
-    from sandbox.keys import throwaway_key_pair
-    from sandbox.server import run_in_thread
+    from bench.activation import admin, start
 
     with ExitStack() as stack:
         stack.enter_context(prefect_test_harness(server_startup_timeout=120))
-        private, public = throwaway_key_pair()
-        config = SandboxConfig(admin=True, public_keys={KEY_ID: public}, quotas="live")
-        base_url = stack.enter_context(run_in_thread(config))
-        os.environ.update(
-            {
-                "AMAZON_PAY_PUBLIC_KEY_ID": KEY_ID,
-                "AMAZON_PAY_PRIVATE_KEY": private.decode(),
-                "AMAZON_PAY_BASE_URL": base_url,
-                "AMAZON_PAY_QUOTAS": "live",
-                "AMAZON_PAYMENTS_DATABASE_URL": database_url,
-            }
-        )
+        base_url = start(stack)  # the sandbox on loopback and the client's settings
+        admin(base_url, "PUT", "/throttle", {"quotas": "live"})
+        os.environ["AMAZON_PAY_QUOTAS"] = "live"
+        os.environ["AMAZON_PAYMENTS_DATABASE_URL"] = database_url
         from adapters.erp.migrate import upgrade
         from services import sweep
 
