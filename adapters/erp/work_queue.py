@@ -14,6 +14,7 @@ from adapters.erp.schema import AmazonCallRow, AmazonRefRow, DocumentRow, as_utc
 from domain.amazon_answers import ChargeState
 from domain.documents import DocumentType
 from domain.payment_status import Status
+from domain.polling import overdue_poll_due, pending_poll_due
 
 LIVE = [ChargeState.AUTHORIZATION_INITIATED, ChargeState.AUTHORIZED, ChargeState.CAPTURE_INITIATED]
 NEEDS_AMAZON = [
@@ -23,9 +24,6 @@ NEEDS_AMAZON = [
     Status.ACTIVATION_REQUESTED,
     Status.CAPTURE_PENDING,
 ]
-
-# Amazon decides every authorization within 24 hours; after that polling is pointless.
-AMAZON_DECISION_LIMIT = timedelta(hours=24)
 
 
 @dataclass
@@ -49,7 +47,7 @@ def find_work(
     Pending documents past the timeout are always looked at, oldest first, in their own queue
     (the sweep decides them before anything else). Younger pending ones wait for Amazon's
     notification in a suspended run; the sweeper's poll is only the safety net, so each is
-    polled with backoff (`_pending_poll_due`) and at most `pending_polls` of them per sweep,
+    polled with backoff (`domain.polling`) and at most `pending_polls` of them per sweep,
     oldest first: polling all of them every sweep would spend Amazon's Get Charge quota
     (4 a second) and delay the timed-out ones.
     """
@@ -85,11 +83,11 @@ def find_work(
         elif status is Status.PENDING and now - created >= timeout:
             timed_out.append((created, number))
         elif status is Status.PENDING:
-            if _pending_poll_due(now, created, polled.get(number)):
+            if pending_poll_due(now, created, polled.get(number)):
                 young.append((created, number))
         elif status is Status.CAPTURE_PENDING:
             queue.to_poll.append(number)
-        elif _overdue_poll_due(now, created, polled.get(number)):
+        elif overdue_poll_due(now, created, polled.get(number)):
             queue.to_poll.append(number)  # overdue and due for a look
     queue.overdue_candidates = [number for _, number in sorted(timed_out)]
     queue.to_poll = [number for _, number in sorted(young)[:pending_polls]] + queue.to_poll
@@ -109,18 +107,3 @@ def _last_polls(session: Session, numbers: list[str]) -> dict[str, datetime]:
         .group_by(DocumentRow.number)
     )
     return {number: as_utc(at) for number, at in session.execute(query)}
-
-
-def _pending_poll_due(now: datetime, created: datetime, last_poll: datetime | None) -> bool:
-    """A pending document before its timeout: looked at once, then each time its age has
-    doubled since the last look (about 4 looks in 15 minutes with a sweep every 2)."""
-    return last_poll is None or now - last_poll >= (now - created) / 2
-
-
-def _overdue_poll_due(now: datetime, created: datetime, last_poll: datetime | None) -> bool:
-    """Overdue documents are polled with backoff (a quarter of their age, at most hourly)
-    until Amazon's 24-hour limit has passed."""
-    age = now - created
-    if age > AMAZON_DECISION_LIMIT + timedelta(hours=1):
-        return False
-    return last_poll is None or now - last_poll >= min(age / 4, timedelta(hours=1))
