@@ -54,6 +54,18 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         yield catcher, f"{base_url}/ipn"
 
 
+def answered(sandbox: Running, timeout: float = 5.0) -> list[dict]:
+    """The sandbox's notification records once each delivery has its answer: the receiver has
+    a message a moment before the sandbox writes down the status it answered with."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = sandbox.admin.http.get("/_admin/notifications").json()["notifications"]
+        done = all(r["status"] is not None or r["error"] for r in records)
+        if done or time.monotonic() > deadline:
+            return records
+        time.sleep(0.02)
+
+
 def _messages(received) -> list[dict]:
     return [json.loads(envelope["Message"]) for _, envelope in received]
 
@@ -120,7 +132,7 @@ def test_advancing_the_clock_notifies_transitions_that_became_due(start_sandbox,
     received = catcher.wait_for(5)
     last = json.loads(received[-1][1]["Message"])
     assert (last["ObjectType"], last["ObjectId"]) == ("REFUND", refund)
-    record = sandbox.admin.http.get("/_admin/notifications").json()["notifications"][-1]
+    record = answered(sandbox)[-1]
     assert record["state"] == "Refunded" and record["status"] == 200
 
 
