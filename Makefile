@@ -1,6 +1,7 @@
 # The two commands: `make run` (the main job) and `make test` (the whole suite).
 # Each sets up the environment itself: uv (installed with pip when missing), the locked
-# dependencies in .venv, and the database schema.
+# dependencies in .venv compiled to bytecode once (every command and flow run then loads them
+# without compiling, even where PYTHONDONTWRITEBYTECODE is set), and the database schema.
 
 export UV_PYTHON_DOWNLOADS := never
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
@@ -16,9 +17,9 @@ BIN := $(VENV)/bin
 
 setup: $(VENV)/.synced
 
-$(VENV)/.synced: pyproject.toml uv.lock
+$(VENV)/.synced: pyproject.toml uv.lock Makefile
 	@command -v uv >/dev/null 2>&1 || [ -x "$(UV)" ] || $(PYTHON) -m pip install --user --quiet uv
-	$(UV) sync --frozen --python $(PYTHON)
+	$(UV) sync --frozen --compile-bytecode --python $(PYTHON)
 	@touch $@
 
 run: setup
