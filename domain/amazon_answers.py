@@ -47,7 +47,12 @@ class Answer:
 
 
 def charge_answer(
-    status: Status, state: str, reason_code: str | None, captured: Money | None
+    status: Status,
+    state: str,
+    reason_code: str | None,
+    captured: Money | None,
+    *,
+    superseded: bool = False,
 ) -> Answer:
     """The event a Charge's state means for a document whose payment is in `status`.
 
@@ -55,12 +60,18 @@ def charge_answer(
         status: the document's current payment status (a decline while capturing is a
             capture decline, not a failed authorization).
         state: Amazon's Charge state; reason_code: its reason; captured: its captureAmount.
+        superseded: the document has a newer charge (this one lapsed or was cancelled and
+            was renewed). Only money it moved still counts; any other state of it is history,
+            which must not undo the renewal or fail the document (its notification or a
+            re-read often arrives after the renewal).
     """
     reason = f"Amazon: {state}" + (f"/{reason_code}" if reason_code else "")
     try:
         known = ChargeState(state)
     except ValueError:
         raise ValueError(f"unknown Amazon charge state {state!r}") from None
+    if superseded and known not in (ChargeState.CAPTURE_INITIATED, ChargeState.CAPTURED):
+        return Answer(None, reason=reason)
     if known is ChargeState.AUTHORIZATION_INITIATED:
         return Answer(None, reason=reason)
     if known is ChargeState.AUTHORIZED:
@@ -77,9 +88,12 @@ def charge_answer(
         # cancelled applies what it meant (cancelled, or a renewed authorization).
         return Answer(None, reason=reason)
     # An authorization Amazon let lapse (ExpiredUnused) or cancelled while we still held it
-    # must be renewed before capture; before acceptance it is a failed authorization.
+    # must be renewed before capture; being renewed, the lapse is why (read again, it is no
+    # decline of the renewal); before acceptance it is a failed authorization.
     if status in HOLDS_AUTHORIZATION:
         return Answer(Event.AUTHORIZATION_EXPIRED, reason=reason)
+    if status is Status.REAUTHORIZATION:
+        return Answer(None, reason=reason)
     return Answer(Event.DECLINED, reason=reason)
 
 

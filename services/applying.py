@@ -57,21 +57,25 @@ def apply_charge(uow: UnitOfWork, number: str, charge: Charge) -> Status:
     """Store a charge's state and apply what it means to the document.
 
     A state that did not move is applied all the same when the document is behind it (a
-    run died between the two); the transition table keeps that from acting twice.
+    run died between the two); the transition table keeps that from acting twice. A charge
+    the document has renewed since is only stored (`charge_answer`'s `superseded`).
     """
+    document_id = uow.documents.id_of(number)
     moved = uow.refs.record_state(
-        uow.documents.id_of(number),
+        document_id,
         "charge",
         charge.charge_id,
         charge.state,
         charge.charge_amount.to_minor(),
         charge.charge_amount.currency,
     )
+    latest = uow.refs.refs(document_id, "charge")[-1]  # the one just stored, or a newer one
     answer = charge_answer(
         status_of(uow, number),
         charge.state,
         charge.status_details.reason_code,
         charge.capture_amount,
+        superseded=latest.amazon_id != charge.charge_id,
     )
     return apply_answer(uow, number, answer, record_refusal=moved)
 

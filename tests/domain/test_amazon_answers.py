@@ -33,3 +33,22 @@ def test_a_refund_counts_only_once_it_is_refunded():
     assert refund_answer("RefundInitiated", None, amount).event is None
     assert refund_answer("Declined", "AmazonRejected", amount).event is None
     assert refund_answer("Refunded", None, amount).event is Event.REFUNDED
+
+
+def test_a_renewed_charge_decides_nothing_but_the_money_it_moved():
+    for status in (Status.ACCEPTED, Status.ACTIVATION_REQUESTED, Status.REAUTHORIZATION):
+        for state, reason in (("Canceled", "ExpiredUnused"), ("Declined", "AmazonRejected")):
+            answer = charge_answer(status, state, reason, None, superseded=True)
+            assert answer.event is None, (status, state)
+    captured = charge_answer(
+        Status.ACTIVATION_REQUESTED, "Captured", None, Money("5.00", "EUR"), superseded=True
+    )
+    assert captured.event is Event.CAPTURED
+
+
+def test_the_lapse_read_again_while_renewing_is_no_decline():
+    again = charge_answer(Status.REAUTHORIZATION, "Canceled", "ExpiredUnused", None)
+    assert again.event is None
+    assert charge_answer(Status.REAUTHORIZATION, "Declined", "HardDeclined", None).event is (
+        Event.DECLINED
+    )
