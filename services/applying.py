@@ -69,9 +69,12 @@ def apply_charge(uow: UnitOfWork, number: str, charge: Charge) -> Status:
         charge.charge_amount.to_minor(),
         charge.charge_amount.currency,
     )
+    # Locked first, so that a renewal committing meanwhile is seen whole: its status and its
+    # charge, or neither (then the lapse read while renewing decides nothing either).
+    status = status_of(uow, number, lock=True)
     latest = uow.refs.refs(document_id, "charge")[-1]  # the one just stored, or a newer one
     answer = charge_answer(
-        status_of(uow, number),
+        status,
         charge.state,
         charge.status_details.reason_code,
         charge.capture_amount,
