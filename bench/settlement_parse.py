@@ -14,7 +14,10 @@ printed) and each process's peak RSS is the kernel's own account of the finished
 Targets, not asserted: A <= 2.0x B, A's peak <= 400 MB at any size.
 `--reference` also runs the previous candidate (`iter_report` + `check_report_chunks` in one
 pass, in a bare interpreter); `--parse-only` also times the chunked parse without the check;
-BENCH_CHUNK_ROWS sets the chunk of those two.
+BENCH_CHUNK_ROWS sets the chunk of those two. `--before DIR` also runs the same command from
+another checkout with this virtualenv, in the same alternation: the figures this issue started
+from, measured beside today's (`git archive 1e078ef | tar -x -C DIR`: the whole-report parse,
+which refuses a report above its 512 MiB limit).
 """
 
 from __future__ import annotations
@@ -105,17 +108,22 @@ def stream_only(path: Path) -> dict[str, Any]:
     return {"rows": rows, "sum_minor": total}
 
 
-def run_child(command: list[str]) -> dict[str, Any]:
-    """One whole process: wall and CPU seconds, peak RSS (MB) and its last output line."""
+def run_child(command: list[str], *, check: bool = True) -> dict[str, Any]:
+    """One whole process: wall and CPU seconds, peak RSS (MB) and its last output line.
+
+    Args:
+        check: a failed process ends the bench; otherwise its exit code is returned as well.
+    """
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     out = child.stdout.read() if child.stdout else ""
     _pid, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - started
     child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
+    if child.returncode and check:
         raise SystemExit(f"{command} exited {child.returncode}")
     return {
+        "returncode": child.returncode,
         "wall": wall,
         "cpu": usage.ru_utime + usage.ru_stime,
         "peak_mb": usage.ru_maxrss / 1024,
@@ -129,14 +137,32 @@ def command(path: Path) -> list[str]:
     return [script, "settlement", "parse", "--json", "--max-bytes", str(MAX_BYTES), str(path)]
 
 
+def before_command(tree: Path, path: Path) -> list[str]:
+    """`settlement parse --json FILE` of another checkout, on this virtualenv."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(tree)!r}); from cli.main import app; "
+        f"sys.argv = ['amazon-payments', 'settlement', 'parse', '--json', {str(path)!r}]; app()"
+    )
+    return [sys.executable, "-c", code]
+
+
 def bench(
-    path: Path, pairs: int, expected: dict[str, Any], parse_only: bool, reference: bool
+    path: Path,
+    pairs: int,
+    expected: dict[str, Any],
+    parse_only: bool,
+    reference: bool,
+    before: Path | None = None,
 ) -> None:
     me = [sys.executable, str(Path(__file__).resolve())]
-    runs: dict[str, list[dict[str, Any]]] = {"cli": [], "bare": [], "stream": [], "parse": []}
+    runs: dict[str, list[dict[str, Any]]] = {
+        "cli": [], "bare": [], "before": [], "stream": [], "parse": []
+    }  # fmt: skip
     for _ in range(pairs):
         runs["cli"].append(run_child(command(path)))
         runs["bare"].append(run_child([*me, "--child", "bare", str(path)]))
+        if before is not None:
+            runs["before"].append(run_child(before_command(before, path), check=False))
         if reference:
             runs["stream"].append(run_child([*me, "--child", "stream", str(path)]))
         if parse_only:
@@ -150,9 +176,13 @@ def bench(
         True,
     ):
         raise SystemExit(f"settlement parse disagrees with the generator: {expected}")
+    if any(run["returncode"] for run in runs["before"]):
+        print(f"  before ({before}): refused, exit {runs['before'][-1]['returncode']}")
+        runs["before"] = []
     labels = {
         "cli": "settlement parse --json",
         "bare": "bare iterparse pass",
+        "before": "before (--before)",
         "stream": "reference: one-pass check",
         "parse": "parse only (chunks)",
     }
@@ -166,13 +196,22 @@ def bench(
             f"{statistics.median(r['cpu'] for r in runs[name]):6.2f} s, peak RSS "
             f"{max(r['peak_mb'] for r in runs[name]):6.0f} MB"
         )
-    ratios = [c["wall"] / b["wall"] for c, b in zip(runs["cli"], runs["bare"], strict=True)]
-    cpu = [c["cpu"] / b["cpu"] for c, b in zip(runs["cli"], runs["bare"], strict=True)]
+    target = "  (target <= 2.0; peak RSS target <= 400 MB)"
+    print_ratios("parse/bare", runs["cli"], runs["bare"], target)
+    if runs["before"]:
+        print_ratios("before/bare", runs["before"], runs["bare"])
+
+
+def print_ratios(
+    label: str, runs: list[dict[str, Any]], bare: list[dict[str, Any]], note: str = ""
+) -> None:
+    """Wall and CPU ratios against the bare pass of the same pair (medians, and each pair)."""
+    wall = [r["wall"] / b["wall"] for r, b in zip(runs, bare, strict=True)]
+    cpu = [r["cpu"] / b["cpu"] for r, b in zip(runs, bare, strict=True)]
     print(
-        f"  ratio parse/bare: wall median {statistics.median(ratios):.2f} "
-        f"(pairs: {', '.join(f'{r:.2f}' for r in ratios)}), CPU median "
-        f"{statistics.median(cpu):.2f} (pairs: {', '.join(f'{r:.2f}' for r in cpu)})"
-        "  (target <= 2.0; peak RSS target <= 400 MB)"
+        f"  ratio {label}: wall median {statistics.median(wall):.2f} "
+        f"(pairs: {', '.join(f'{r:.2f}' for r in wall)}), CPU median "
+        f"{statistics.median(cpu):.2f} (pairs: {', '.join(f'{r:.2f}' for r in cpu)}){note}"
     )
 
 
@@ -214,6 +253,11 @@ def main() -> None:
         help="also run the previous candidate: iter_report + check_report_chunks in one pass "
         "(40-byte row-key hashes), without the command line",
     )
+    parser.add_argument(
+        "--before",
+        type=Path,
+        help="also run `settlement parse --json` from this checkout (an earlier commit)",
+    )
     parser.add_argument("--child", choices=("stream", "bare", "parse"), help=argparse.SUPPRESS)
     parser.add_argument("file", nargs="?", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -232,7 +276,8 @@ def main() -> None:
             f"{orders} orders: {known['bytes'] / 1e6:.0f} MB, {known['amounts']} money rows "
             f"(generated in {known['seconds']} s, kept in {path.relative_to(ROOT)})"
         )
-        bench(path, args.pairs, known, args.parse_only, args.reference)
+        before = args.before.resolve() if args.before else None
+        bench(path, args.pairs, known, args.parse_only, args.reference, before)
 
 
 if __name__ == "__main__":
