@@ -1,8 +1,9 @@
 """What the store knows about the documents a settlement report's rows can match.
 
-Read inside the posting transaction: the documents are locked (FOR UPDATE, in id order, so two
-posters never deadlock) before their payments are looked at, which makes "payments only on
-documents without one" hold against a different report posted at the same moment. Queries go
+Read inside the posting transaction: the documents are locked (FOR UPDATE, in id order) before
+their payments are looked at, which makes "payments only on documents without one" hold against
+the order flows writing at the same moment (another report waits for the posting lock, see
+adapters.erp.settlements). Queries go
 in chunks of identifiers and read plain columns, never whole ORM objects: a report may name
 100,000 documents.
 """

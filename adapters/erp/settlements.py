@@ -4,9 +4,11 @@ One database transaction holds the report row (keyed by its settlement id), ever
 review row and the final status: a report is posted whole or not at all. Two imports of one
 report at the same moment meet at that row: on PostgreSQL the second INSERT waits for the first
 transaction and then fails on the unique settlement id, and the retry finds the row posted; on
-SQLite `BEGIN IMMEDIATE` makes the second writer wait for the first. Documents the report touches
-are locked (FOR UPDATE, in id order per chunk) so that "payments only on documents without one"
-also holds against a different report posted at the same moment.
+SQLite `BEGIN IMMEDIATE` makes the second writer wait for the first. Reports post one at a time
+on PostgreSQL too: every posting transaction first takes one transaction-scoped advisory lock,
+so two reports that name the same documents in different chunk order cannot deadlock. Documents
+the report touches are also locked (FOR UPDATE, in id order per chunk), so that "payments only
+on documents without one" holds against the order flows writing at the same moment.
 
 The report is never held whole: each chunk is planned against the documents it names and its
 payment groups and review rows are staged in TEMPORARY tables of the transaction (COPY on
@@ -102,10 +104,17 @@ class ConcurrentImport(RuntimeError):
     """Another import stored this settlement id first; a new transaction will see its row."""
 
 
+POSTING_LOCK = 0x5E771E  # PostgreSQL advisory lock key: one settlement posting at a time
+
+
 def begin_write(session: Session) -> None:
-    """Start a write transaction; on SQLite take the write lock now (other writers wait)."""
-    if session.get_bind().dialect.name == "sqlite":
+    """Start a posting transaction and wait until no other one runs: on SQLite by taking the
+    write lock now, on PostgreSQL the posting lock (both released when the transaction ends)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         session.execute(text("BEGIN IMMEDIATE"))
+    elif dialect == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(POSTING_LOCK)))
 
 
 class SettlementRepository:
