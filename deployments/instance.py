@@ -79,8 +79,10 @@ def services(
 
 
 def port_is_free(port: int, host: str = HOST) -> bool:
-    """Whether a TCP port can be bound on the host now."""
+    """Whether a TCP port can be bound on the host now by a server, which (like uvicorn) sets
+    SO_REUSEADDR: connections of a stopped server waiting out TIME_WAIT do not hold the port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError:

@@ -10,7 +10,10 @@ Upgrades the ERP store, then starts and supervises:
 and applies the module's alerts (Prefect Automations, deployments/alerts.py) to that server.
 
 Unless AMAZON_PAY_PUBLIC_KEY_ID is set, the module talks to the local sandbox with a key pair
-generated once under data/ (never committed). Ctrl-C stops everything it started.
+generated once under data/ (never committed). Ctrl-C stops everything it started, one service at
+a time in reverse start order, the Prefect server last. The services run in a process group of
+their own, so the terminal's Ctrl-C reaches only this supervisor: each service gets one SIGINT,
+when the services after it have stopped.
 """
 
 from __future__ import annotations
@@ -101,9 +104,10 @@ def _command_line(process: subprocess.Popen[bytes]) -> str:
     return " ".join(map(str, command))
 
 
-def start(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start(args: list[str], env: dict[str, str], group: int) -> subprocess.Popen[bytes]:
+    """Start a service in the services' process group (0: a new one, led by this service)."""
     print("starting:", " ".join(args), flush=True)
-    return subprocess.Popen(args, env=env)  # noqa: S603 - our own executables
+    return subprocess.Popen(args, env=env, process_group=group)  # noqa: S603 - our executables
 
 
 def commands(local: bool, keys: Path | None) -> list[tuple[list[str], str | None]]:
@@ -145,12 +149,16 @@ def apply_limits(env: dict[str, str]) -> None:
         print("limits not applied; retry with: amazon-payments limits apply", flush=True)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def _stop(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
 def main() -> None:
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGHUP, _stop)  # the terminal closed: it no longer reaches the services
     local = not os.environ.get("AMAZON_PAY_PUBLIC_KEY_ID")
     private, keys = local_sandbox_key() if local else (None, None)
     env = environment(private)
@@ -170,7 +178,7 @@ def main() -> None:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for args, ready_url in commands(local, keys):
-            processes.append(start(args, env))
+            processes.append(start(args, env, processes[0].pid if processes else 0))
             if ready_url:
                 wait_until_up(ready_url, processes[-1])
             if ready_url == f"{API_URL}/health":  # before any flow can call Amazon
@@ -179,6 +187,7 @@ def main() -> None:
         print(f"Prefect UI: http://{HOST}:{PREFECT_PORT}   sandbox: {SANDBOX_URL}", flush=True)
         print(shell, flush=True)
         print(f"ERP API: http://{HOST}:{ERP_API_PORT}  (token in {DATA_DIR / 'api-token'})")
+        print(f"Ctrl-C stops them all (were this process killed: kill -INT -- -{processes[0].pid})")
         while all(p.poll() is None for p in processes):
             time.sleep(1)
     except KeyboardInterrupt:
@@ -188,14 +197,21 @@ def main() -> None:
 
 
 def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop the services one at a time, the last started first: the flows stop while the Prefect
+    server still answers them. A further Ctrl-C is ignored meanwhile; a service that takes more
+    than 20 seconds is killed."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    if processes:
+        print("stopping the services, the Prefect server last ...", flush=True)
     for process in reversed(processes):
         if process.poll() is None:
             process.send_signal(signal.SIGINT)
-    for process in processes:
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
 
 
 if __name__ == "__main__":

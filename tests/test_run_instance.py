@@ -1,9 +1,13 @@
-"""`make run` (deployments.run) started twice: the second start says so and leaves the first."""
+"""`make run` (deployments.run) started twice: the second start says so and leaves the first;
+Ctrl-C then stops the first quietly, one service at a time."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -13,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deployments.instance import occupants, refusal, services
+from deployments.instance import occupants, port_is_free, refusal, services
 from sandbox.server import bind_socket
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,7 +56,8 @@ def run_env(tmp_path: Path) -> dict[str, str]:
 def first_run(
     run_env: dict[str, str], tmp_path: Path
 ) -> Iterator[tuple[subprocess.Popen[bytes], Path]]:
-    """A first `make run`, up to its banner; stopped with Ctrl-C (SIGINT) afterwards."""
+    """A first `make run`, up to its banner; stopped with Ctrl-C (SIGINT) afterwards, if the
+    test did not stop it."""
     log = tmp_path / "first.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
@@ -61,7 +66,7 @@ def first_run(
             env=run_env,
             stdout=sink,
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the children are stopped with it
+            start_new_session=True,  # its own process group, as a terminal's foreground job
         )
     try:
         deadline = time.monotonic() + 240
@@ -78,6 +83,9 @@ def first_run(
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+        if group := re.search(r"kill -INT -- -(\d+)", log.read_text(errors="replace")):
+            with contextlib.suppress(ProcessLookupError):  # the services' own group
+                os.killpg(int(group[1]), signal.SIGKILL)
 
 
 @pytest.mark.slow  # 35-140 s here: a whole make run (Prefect server, serve, alerts) comes up first
@@ -122,6 +130,19 @@ def test_a_second_make_run_says_one_is_running_exits_non_zero_and_the_first_keep
     assert httpx.get(f"{sandbox}/_admin/clock", timeout=10).status_code == 200
     assert (Path(run_env["AMAZON_PAYMENTS_SANDBOX_DIR"]) / "state.sqlite3").is_file()
 
+    # Ctrl-C in the terminal: SIGINT to the foreground process group. Each service gets one
+    # SIGINT, in reverse start order (the flows before the Prefect server), and says nothing
+    # alarming on its way out.
+    before_stop = len(log.read_text(errors="replace"))
+    os.killpg(first.pid, signal.SIGINT)
+    assert first.wait(timeout=120) == 0
+    stopping = log.read_text(errors="replace")[before_stop:]
+    assert "Traceback" not in stopping, stopping
+    assert "Error logging" not in stopping, stopping
+    assert stopping.index("All deployments have been paused") < stopping.index("Server stopped!")
+    ports = services(int(run_env["PREFECT_PORT"]), int(sandbox_port), int(ipn_port), CERT_PATH)
+    assert set(occupants(ports).values()) == {"free"}
+
 
 def test_a_port_held_by_another_program_is_named_with_its_variable():
     holder = bind_socket()  # listening, but not one of our services
@@ -135,6 +156,24 @@ def test_a_port_held_by_another_program_is_named_with_its_variable():
     assert f"port {port} (Prefect server) is taken by another program" in message
     assert "PREFECT_PORT" in message
     assert "shell lines" not in message
+
+
+def test_a_port_whose_server_stopped_moments_ago_is_free():
+    """A stopped server's closed connections wait out TIME_WAIT on its port; a new server (with
+    SO_REUSEADDR, as uvicorn binds) can take the port, so a restarted `make run` must not refuse."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = int(server.getsockname()[1])
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _ = server.accept()
+    accepted.close()  # the server closes first: its side of the connection enters TIME_WAIT
+    client.recv(1)
+    client.close()
+    assert not port_is_free(port)  # still listening
+    server.close()
+    assert port_is_free(port)
 
 
 def test_free_ports_let_make_run_start():
