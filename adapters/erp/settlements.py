@@ -1,88 +1,45 @@
 """Settlement reports in the ERP store: what posting a checked report reads and writes.
 
 One database transaction holds the report row (keyed by its settlement id), every payment, every
-review row and the final status: a report is posted whole or not at all. Two imports of one
-report at the same moment meet at that row: on PostgreSQL the second INSERT waits for the first
-transaction and then fails on the unique settlement id, and the retry finds the row posted; on
-SQLite `BEGIN IMMEDIATE` makes the second writer wait for the first. Reports post one at a time
-on PostgreSQL too: every posting transaction first takes one transaction-scoped advisory lock,
-so two reports that name the same documents in different chunk order cannot deadlock. Documents
-the report touches are also locked (FOR UPDATE, in id order per chunk), so that "payments only
-on documents without one" holds against the order flows writing at the same moment.
+review row and the final status: a report is posted whole or not at all. Reports post one at a
+time: every posting transaction starts by taking the posting lock (`begin_write`: SQLite's
+`BEGIN IMMEDIATE`, a transaction-scoped advisory lock on PostgreSQL), so two imports of one
+report meet there and the second finds it posted, and two reports that name the same documents
+in different chunk order cannot deadlock. The unique settlement id stays the backstop
+(ConcurrentImport: the retry finds the row posted). Documents the report touches are also locked
+(FOR UPDATE, in id order per chunk), so that "payments only on documents without one" holds
+against the order flows writing at the same moment.
 
-The report is never held whole: each chunk is planned against the documents it names and its
-payment groups and review rows are staged in TEMPORARY tables of the transaction (COPY on
-PostgreSQL). Only after the whole report passed its check does `book_staged` sum the staged
-payments per document, account and transaction into `payments` and copy the review rows: one
-INSERT ... SELECT each. The staging tables end with the transaction (no migration).
+The report is never held whole: each chunk is planned and staged in TEMPORARY tables of the
+transaction and booked from there once the whole report passed its check
+(adapters.erp.settlement_stage).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Column,
-    Integer,
-    MetaData,
-    Table,
-    Text,
-    func,
-    insert,
-    literal,
-    select,
-    text,
-)
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from adapters.erp.bulk import bulk_insert, create_temporary, drop_temporary, insert_frame
+from adapters.erp import settlement_stage
 from adapters.erp.schema import (
-    DocumentRow,
     FinanceAccountRow,
-    ItemRow,
-    PaymentRow,
     ReviewItemRow,
     SettlementCursorRow,
     SettlementReportRow,
 )
-from adapters.erp.settlement_view import chunks, load_store_view
+from adapters.erp.settlement_view import chunks
 from adapters.quality.result import CheckResult
 from domain.settlement.model import ReportHeader
-from domain.settlement.posting import (
-    Accounts,
-    PostingTotals,
-    income_mismatch,
-    plan_posting,
-    review_records,
-)
+from domain.settlement.posting import Accounts, PostingTotals
 from domain.settlement.states import ReportSource, ReportStatus
 
-# Tables for bulk inserts: no ORM bookkeeping per row (COPY on PostgreSQL, see adapters.erp.bulk).
-PAYMENTS = cast(Table, PaymentRow.__table__)
-REVIEWS = cast(Table, ReviewItemRow.__table__)
-DOCUMENTS = cast(Table, DocumentRow.__table__)
-ITEMS = cast(Table, ItemRow.__table__)
-_STAGE = MetaData()
-PAYMENT_STAGE = Table(  # one chunk's payment groups each; summed again by book_staged
-    "settlement_payment_stage", _STAGE,
-    Column("document_number", Text), Column("account", Text), Column("transaction_kind", Text),
-    Column("transaction_id", Text), Column("currency", Text), Column("amazon_order_id", Text),
-    Column("amount_minor", BigInteger), Column("source_line", Integer),
-    Column("row_count", Integer), prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
-)  # fmt: skip
-REVIEW_STAGE = Table(
-    "settlement_review_stage", _STAGE,
-    Column("source_line", Integer), Column("reason", Text), Column("row", JSON),
-    Column("amount_minor", BigInteger), Column("currency", Text),
-    Column("document_number", Text), prefixes=["TEMPORARY"], postgresql_on_commit="DROP",
-)  # fmt: skip
 ACCOUNT_NAMES = {
     "income": "Amazon Pay income",
     "expenses": "Amazon Pay refunds and chargebacks",
@@ -191,20 +148,12 @@ class SettlementRepository:
 
     def open_staging(self) -> None:
         """Create the transaction's staging tables (empty)."""
-        create_temporary(self.session, PAYMENT_STAGE)
-        create_temporary(self.session, REVIEW_STAGE)
+        settlement_stage.open_stage(self.session)
 
     def stage(self, frame: pd.DataFrame, accounts: Accounts, totals: PostingTotals) -> None:
         """Plan one chunk against the documents it can match (locked) and stage its payment
         groups and review rows; the plan's counts go to `totals`."""
-        view, _ids = load_store_view(self.session, frame)
-        plan = plan_posting(frame, view, accounts, mismatches=False)  # the domain decides,
-        totals.add(plan)
-        reviews = review_records(plan.review)
-        insert_frame(self.session, PAYMENT_STAGE, plan.payments)  # then the store writes
-        keep = ("source_line", "reason", "amount_minor", "currency", "document_number")
-        records = [{**{name: row[name] for name in keep}, "row": row} for row in reviews]
-        bulk_insert(self.session, REVIEW_STAGE, records)
+        settlement_stage.stage_chunk(self.session, frame, accounts, totals)
 
     def book_staged(self, income: str, totals: PostingTotals) -> int:
         """Sum the staged payments into `payments`, copy the review rows, count the income
@@ -213,39 +162,10 @@ class SettlementRepository:
         Returns the payments created (groups that sum to zero book none).
         """
         row = self._recorded()
-        stage = PAYMENT_STAGE.c
-        amount = func.sum(stage.amount_minor)
-        matched = PAYMENT_STAGE.outerjoin(DOCUMENTS, DOCUMENTS.c.number == stage.document_number)
-        groups = (
-            select(
-                literal(row.id), DOCUMENTS.c.id, stage.account, amount, func.min(stage.currency),
-                func.min(stage.source_line), literal(datetime.now(UTC)), stage.transaction_kind,
-                stage.transaction_id, func.min(stage.amazon_order_id), func.sum(stage.row_count),
-            )
-            .select_from(matched)
-            .group_by(
-                stage.document_number, DOCUMENTS.c.id, stage.account, stage.transaction_kind,
-                stage.transaction_id,
-            )
-            .having(amount != 0)
-        )  # fmt: skip
-        names = ["settlement_report_id", "document_id", "account", "amount_minor", "currency"]
-        names += ["source_line", "created_at", "transaction_kind", "transaction_id"]
-        names += ["amazon_order_id", "row_count"]
-        self.session.execute(insert(PAYMENTS).from_select(names, groups))
-        mine = PAYMENTS.c.settlement_report_id == row.id
-        created = self.session.scalar(select(func.count()).select_from(PAYMENTS).where(mine))
-        review = REVIEW_STAGE.c
-        copied = select(literal(row.id), *review).order_by(review.source_line)
-        names = ["settlement_report_id", *(c.name for c in REVIEW_STAGE.columns)]
-        self.session.execute(insert(REVIEWS).from_select(names, copied))
-        for number, doc_type, booked, gross in self.session.execute(_income_vs_gross(income)):
-            totals.add_mismatch(income_mismatch(number, doc_type, int(booked), int(gross)))
-        drop_temporary(self.session, PAYMENT_STAGE)
-        drop_temporary(self.session, REVIEW_STAGE)
+        created = settlement_stage.book(self.session, row.id, income, totals)
         row.status = ReportStatus.POSTED
         row.posted_at = datetime.now(UTC)
-        return int(created or 0)
+        return created
 
     def ensure_accounts(self, accounts: Accounts) -> None:
         """Create the configured finance accounts that are missing (others are left alone)."""
@@ -298,25 +218,6 @@ class SettlementRepository:
         if self._row is None:
             raise RuntimeError("record_attempt first: no report row in this transaction")
         return self._row
-
-
-def _income_vs_gross(income: str) -> Any:
-    """Per staged document booked to income: number, type, income booked, gross total."""
-    stage = PAYMENT_STAGE.c
-    booked = (
-        select(stage.document_number, func.sum(stage.amount_minor).label("booked"))
-        .where(stage.account == income, stage.document_number.is_not(None))
-        .group_by(stage.document_number)
-        .subquery()
-    )
-    gross = func.coalesce(func.sum(ITEMS.c.quantity * ITEMS.c.unit_price_minor), 0)
-    return (
-        select(DOCUMENTS.c.number, DOCUMENTS.c.doc_type, booked.c.booked, gross)
-        .join_from(booked, DOCUMENTS, DOCUMENTS.c.number == booked.c.document_number)
-        .outerjoin(ITEMS, ITEMS.c.document_id == DOCUMENTS.c.id)
-        .group_by(DOCUMENTS.c.number, DOCUMENTS.c.doc_type, booked.c.booked)
-        .order_by(DOCUMENTS.c.number)
-    )
 
 
 class SettlementCursors:
