@@ -133,13 +133,18 @@ def test_a_second_make_run_says_one_is_running_exits_non_zero_and_the_first_keep
     # Ctrl-C in the terminal: SIGINT to the foreground process group. Each service gets one
     # SIGINT, in reverse start order (the flows before the Prefect server), and says nothing
     # alarming on its way out.
+    deadline = time.monotonic() + 180  # `serve` registers its deployments after the banner
+    while "Your deployments are being served" not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, log.read_text(errors="replace")
+        time.sleep(0.5)
     before_stop = len(log.read_text(errors="replace"))
     os.killpg(first.pid, signal.SIGINT)
     assert first.wait(timeout=120) == 0
     stopping = log.read_text(errors="replace")[before_stop:]
     assert "Traceback" not in stopping, stopping
     assert "Error logging" not in stopping, stopping
-    assert stopping.index("All deployments have been paused") < stopping.index("Server stopped!")
+    assert "All deployments have been paused" in stopping, stopping
+    assert stopping.rstrip().endswith("Server stopped!"), stopping  # the Prefect server last
     ports = services(int(run_env["PREFECT_PORT"]), int(sandbox_port), int(ipn_port), CERT_PATH)
     assert set(occupants(ports).values()) == {"free"}
 
