@@ -157,8 +157,10 @@ def _stop(_signum: int, _frame: object) -> None:
 
 
 def main() -> None:
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGHUP, _stop)  # the terminal closed: it no longer reaches the services
+    # Handled, not ignored, even when started in the background of a script (which ignores
+    # SIGINT): the services then start with SIGINT's default and stop on the one `stop_all` sends.
+    for signum in STOP_SIGNALS:  # SIGHUP: the terminal closed, which no longer reaches them
+        signal.signal(signum, _stop)
     local = not os.environ.get("AMAZON_PAY_PUBLIC_KEY_ID")
     private, keys = local_sandbox_key() if local else (None, None)
     env = environment(private)

@@ -59,15 +59,21 @@ def first_run(
     """A first `make run`, up to its banner; stopped with Ctrl-C (SIGINT) afterwards, if the
     test did not stop it."""
     log = tmp_path / "first.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "deployments.run"],
-            cwd=REPO,
-            env=run_env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, as a terminal's foreground job
-        )
+    # Started with SIGINT ignored, as a script's background job is (the harder case: Python
+    # then installs no KeyboardInterrupt of its own); Ctrl-C must stop it all the same.
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "deployments.run"],
+                cwd=REPO,
+                env=run_env,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, as a terminal's foreground job
+            )
+    finally:
+        signal.signal(signal.SIGINT, handler)
     try:
         deadline = time.monotonic() + 240
         while "export PREFECT_API_URL=" not in log.read_text(errors="replace"):
